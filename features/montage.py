@@ -6,6 +6,8 @@ microvolts. Everything downstream works on the 18 bipolar derivations below.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 import numpy as np
 
 SFREQ = 200.0
@@ -74,3 +76,18 @@ def to_bipolar(x: np.ndarray) -> np.ndarray:
         )
     anode, cathode = bipolar_index()
     return (x[..., anode, :] - x[..., cathode, :]).astype(np.float32, copy=False)
+
+
+def _kaggle_freq_label(k: int) -> str:
+    # Kaggle's names round half up and drop trailing zeros: 3.125 Hz -> "3.13", 4.1015625 -> "4.1".
+    exact = Decimal(k * 25) / Decimal(128)
+    return str(float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)))
+
+
+SPECTROGRAM_FREQS_HZ: np.ndarray = np.arange(3, 103) * (SFREQ / 1024)
+"""Centre frequencies of the 100 Kaggle spectrogram bins, 0.586..19.92 Hz, 200/1024 Hz apart."""
+
+SPECTROGRAM_COLUMNS: tuple[str, ...] = tuple(
+    f"{chain}_{_kaggle_freq_label(k)}" for chain in KAGGLE_CHAINS for k in range(3, 103)
+)
+"""The 400 power columns of a Kaggle spectrogram parquet file (after ``time``), in order."""

@@ -58,7 +58,9 @@ def _cmd_score(args: argparse.Namespace) -> int:
         return 0
     print(f"KL divergence: {report['kl_all']:.6f}  ({report['n_all']} rows)")
     if report["n_reliable"]:
-        print(f"  rows with >= 10 votes: {report['kl_reliable']:.6f}  ({report['n_reliable']} rows)")
+        print(
+            f"  rows with >= 10 votes: {report['kl_reliable']:.6f}  ({report['n_reliable']} rows)"
+        )
     if report["max_row_sum_error"] > 1e-6:
         print(
             f"  note: submission rows do not sum to 1 (largest error "

@@ -152,7 +152,8 @@ def check_integer_column(
     row = _first_bad_row(as_float != np.round(as_float))
     if row is not None:
         raise DataError(
-            f"{path}: column {column}, {_line(row)}: expected an integer, got {_show(as_float[row])}"
+            f"{path}: column {column}, {_line(row)}: expected an integer, "
+            f"got {_show(as_float[row])}"
         )
     if nullable:
         return pd.array(values.round(), dtype="Int64")
@@ -200,7 +201,8 @@ def check_votes(path: Path, frame: pd.DataFrame, ids: np.ndarray | None = None) 
     if row is not None:
         column = VOTE_COLUMNS[int(np.flatnonzero(np.isnan(values[row]))[0])]
         raise DataError(
-            f"{where(row)}: {column} is {_show(frame[column].iloc[row])}; expected a number of votes"
+            f"{where(row)}: {column} is {_show(frame[column].iloc[row])}; "
+            "expected a number of votes"
         )
     row = _first_bad_row((values < 0).any(axis=1))
     if row is not None:
@@ -236,7 +238,8 @@ def read_train_labels(path: Path) -> pd.DataFrame:
     if row is not None:
         raise DataError(
             f"{path}: column expert_consensus, {_line(row)}: got "
-            f"{_show(frame['expert_consensus'].iloc[row])}; expected one of {', '.join(CONSENSUS_NAMES)}"
+            f"{_show(frame['expert_consensus'].iloc[row])}; "
+            f"expected one of {', '.join(CONSENSUS_NAMES)}"
         )
     out["expert_consensus"] = consensus.astype(str)
     votes = check_votes(path, frame, out["label_id"].to_numpy())
@@ -393,7 +396,8 @@ def read_spectrogram_times(path: Path) -> np.ndarray:
     row = _first_bad_row(~np.isfinite(times) | (np.diff(times, prepend=-np.inf) <= 0))
     if row is not None:
         raise DataError(
-            f"{path}: column time, row {row}: {_show(times[row])} is not an increasing number of seconds"
+            f"{path}: column time, row {row}: {_show(times[row])} is not an increasing "
+            "number of seconds"
         )
     return times
 

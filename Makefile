@@ -1,0 +1,68 @@
+# HMS harmful brain activity classification with gradient-boosted trees.
+# `make help` lists the targets. DATA_DIR=... selects a Kaggle-layout folder (default: the
+# demo data in data/demo); WORK_DIR=... says where outputs go (default: data/).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA_DIR ?=
+WORK_DIR ?=
+DEMO_DIR ?= data/demo
+DEMO_EEGS ?= 300
+DEMO_SEED ?= 0
+KAGGLE_DIR ?= data/raw/hms
+PYTEST_ARGS ?= -n 2
+
+DIRS = $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo demo-data validate test lint format data clean
+
+help: ## list the targets
+	@echo "usage: make TARGET [DATA_DIR=path] [WORK_DIR=path]"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(BIN)/.installed ## create .venv and install the project (editable) with dev tools
+
+$(DEMO_DIR)/.complete: | $(BIN)/.installed
+	$(BIN)/hms demo-data $(DEMO_DIR) --n-eegs $(DEMO_EEGS) --seed $(DEMO_SEED)
+	@touch $@
+
+demo-data: install ## generate the demo data set in data/demo (DEMO_EEGS=300, DEMO_SEED=0)
+	$(BIN)/hms demo-data $(DEMO_DIR) --n-eegs $(DEMO_EEGS) --seed $(DEMO_SEED)
+	@touch $(DEMO_DIR)/.complete
+
+demo: install $(DEMO_DIR)/.complete ## set up, generate demo data, run every stage on it
+	$(BIN)/hms validate --data-dir $(DEMO_DIR)
+	@echo "demo: data in $(DEMO_DIR) (answer key for its test EEGs: $(DEMO_DIR)/demo_test_solution.csv)"
+
+validate: install ## check every file of DATA_DIR before a long run (exit 1 on any problem)
+	$(BIN)/hms validate $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+
+test: install ## run the test suite (uses ../shared/hms_real_mini when present)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+data: install ## download the Kaggle competition data into data/raw/hms (needs Kaggle credentials)
+	$(BIN)/python -m pip install --quiet "kaggle>=1.6,<3"
+	mkdir -p $(KAGGLE_DIR)
+	$(BIN)/kaggle competitions download -c hms-harmful-brain-activity-classification -p $(KAGGLE_DIR)
+	cd $(KAGGLE_DIR) && unzip -q -n hms-harmful-brain-activity-classification.zip
+	@echo "data: now run stages with DATA_DIR=$(KAGGLE_DIR)"
+
+clean: ## remove generated outputs under data/ (keeps data/raw and data/README.md)
+	find data -mindepth 1 -maxdepth 1 ! -name raw ! -name README.md -exec rm -rf {} +

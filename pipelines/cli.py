@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.config import DATA_DIR_ENV, WORK_DIR_ENV, resolve_data_dir
+from pipelines.config import DATA_DIR_ENV, WORK_DIR_ENV, resolve_data_dir, resolve_work_dir
 from pipelines.kaggle_io import DataError
 
 
@@ -86,6 +86,38 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_features(args: argparse.Namespace) -> int:
+    from pipelines.features_stage import build_features
+
+    data_dir, work_dir = resolve_data_dir(args.data_dir), resolve_work_dir(args.work_dir)
+    families = args.families.split(",") if args.families else None
+    status = 0
+    for split in args.splits.split(","):
+        summary = build_features(
+            data_dir,
+            work_dir,
+            split=split,
+            families=families,
+            n_jobs=args.n_jobs,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            progress=not args.quiet,
+        )
+        print(
+            f"features {split}: {summary.n_rows} rows x {summary.n_columns} columns from "
+            f"{summary.n_recordings} recordings ({summary.n_computed} computed, "
+            f"{summary.n_cached} from cache, {len(summary.failures)} failed) in "
+            f"{summary.seconds:.1f} s ({summary.windows_per_second:.0f} windows/s computed)"
+        )
+        print(f"  table: {summary.table}")
+        for eeg_id, reason in summary.failures:
+            print(f"  FAILED eeg_id {eeg_id}: {reason}")
+        if summary.failures:
+            print(f"  failures listed in {summary.table.with_name(f'{split}_failures.csv')}")
+            status = 1
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hms",
@@ -98,6 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dirs(p, work=False)
     p.add_argument("--deep", action="store_true", help="also decode every file's data (slower)")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("features", help="compute (or reuse) the cached feature tables")
+    _add_dirs(p)
+    p.add_argument("--splits", default="train,test", help="comma list (default train,test)")
+    p.add_argument("--families", default=None, help="comma list of feature families (default: all)")
+    p.add_argument("--n-jobs", type=int, default=-1, help="parallel workers (default: all)")
+    p.add_argument("--backend", default="loky", choices=["loky", "threading", "dask"])
+    p.add_argument("--scheduler", default=None, help="dask scheduler address (with --backend dask)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_features)
 
     p = sub.add_parser("score", help="KL of a submission against an answer key of vote counts")
     p.add_argument("solution", help="CSV with eeg_id + the six *_vote columns (vote counts)")

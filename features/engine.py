@@ -1,0 +1,173 @@
+"""One recording in, every label window's features out.
+
+``extract_recording`` applies the NaN policy and the bipolar montage once, builds one
+``WindowSet`` for all of the recording's label windows (so overlapping windows share their
+spectra and sums) and runs the selected families. ``extract_windows`` is the pure entry point
+on windows cut beforehand; both give the same numbers for windows on the whole-second grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from features.context import WindowSet
+from features.montage import EEG_CHANNELS, SFREQ, bipolar_index, to_bipolar
+from features.registry import Family, select_families
+from features.spectrogram import SpectrogramSet
+from features.windows import (
+    EEG_WINDOW_SEC,
+    apply_nan_policy,
+    check_eeg_windows,
+    cut_eeg_windows,
+    window_starts,
+)
+
+ENGINE_VERSION = "1"
+"""Bump when the engine's own processing (NaN policy, montage, grids) changes numbers."""
+
+
+def _as_float32(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v, dtype=np.float32) for k, v in columns.items()}
+
+
+def _selected(families: Iterable[str] | None, has_spectrogram: bool) -> tuple[Family, ...]:
+    """The requested families; by default, the spectrogram family only when there is one."""
+    selected = select_families(families)
+    if families is None and not has_spectrogram:
+        selected = tuple(f for f in selected if f.source != "spectrogram")
+    return selected
+
+
+def _run(
+    families: tuple[Family, ...], eeg_set: WindowSet | None, spec_set: SpectrogramSet | None
+) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    for family in families:
+        context = eeg_set if family.source == "eeg" else spec_set
+        if context is None:
+            raise ValueError(f"family {family.name} needs {family.source} input, none given")
+        columns = family.compute(context)
+        clash = out.keys() & columns.keys()
+        if clash:
+            raise ValueError(f"family {family.name} repeats column(s) {sorted(clash)[:3]}")
+        out.update(columns)
+    return _as_float32(out)
+
+
+def extract_windows(
+    x: np.ndarray,
+    *,
+    sfreq: float = SFREQ,
+    families: Iterable[str] | None = None,
+    ekg: np.ndarray | None = None,
+    nan_mask: np.ndarray | None = None,
+    spectrogram_slices: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Features of windows cut beforehand (the pure, reference entry point).
+
+    Parameters
+    ----------
+    x : array, shape (n_windows, 18, n_samples)
+        Bipolar EEG windows (``features.montage.to_bipolar``), NaN-free, microvolts.
+    families : names, optional
+        Families to compute (default: all registered).
+    ekg : array, shape (n_windows, n_samples), optional
+    nan_mask : array, shape like ``x``, optional
+        Where the raw bipolar signal was NaN before the NaN policy.
+    spectrogram_slices : array, shape (n_windows, 300, 400), optional
+        Needed by the spectrogram family.
+
+    Returns
+    -------
+    dict
+        Column name -> float32 array of shape (n_windows,), in registry order.
+    """
+    selected = _selected(families, spectrogram_slices is not None)
+    eeg_set = WindowSet.from_windows(x, sfreq=sfreq, ekg=ekg, nan_mask=nan_mask)
+    spec_set = None
+    if spectrogram_slices is not None:
+        spec_set = SpectrogramSet.from_slices(spectrogram_slices)
+    return _run(selected, eeg_set, spec_set)
+
+
+def extract_recording(
+    raw: np.ndarray,
+    eeg_offsets_sec: np.ndarray,
+    *,
+    sfreq: float = SFREQ,
+    families: Iterable[str] | None = None,
+    spectrogram_power: np.ndarray | None = None,
+    spectrogram_rows: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Features of every label window of one recording, computed in one batch.
+
+    Parameters
+    ----------
+    raw : array, shape (20, n_samples)
+        The EEG file's columns in ``RAW_COLUMNS`` order (19 scalp channels, then EKG), with
+        NaNs as read; not modified.
+    eeg_offsets_sec : array, shape (n_windows,)
+        Each label row's ``eeg_label_offset_seconds``.
+    spectrogram_power, spectrogram_rows : arrays, optional
+        The spectrogram file's power (n_rows, 400) and each window's slice rows
+        (n_windows, 300), from ``features.windows.spectrogram_slice_rows``.
+
+    Returns
+    -------
+    dict
+        Column name -> float32 array (n_windows,), rows in the order of ``eeg_offsets_sec``.
+    """
+    has_spectrogram = spectrogram_power is not None and spectrogram_rows is not None
+    selected = _selected(families, has_spectrogram)
+    offsets = np.atleast_1d(np.asarray(eeg_offsets_sec, dtype=np.float64))
+    check_eeg_windows(raw.shape[-1], offsets, sfreq=sfreq)
+    n_window = int(round(EEG_WINDOW_SEC * sfreq))
+    starts = window_starts(offsets, sfreq=sfreq)
+    # Only the stretch the windows cover is processed.
+    lo, hi = int(starts.min()), int(starts.max()) + n_window
+    n_scalp = len(EEG_CHANNELS)
+    scalp = apply_nan_policy(raw[:n_scalp, lo:hi], sfreq=sfreq)
+    ekg = apply_nan_policy(raw[n_scalp:, lo:hi], sfreq=sfreq).x[0]
+    eeg = to_bipolar(scalp.x)
+    anode, cathode = bipolar_index()
+    nan_mask = scalp.nan_mask[anode] | scalp.nan_mask[cathode]
+
+    spec_set = None
+    if has_spectrogram:
+        spec_set = SpectrogramSet.from_file(spectrogram_power, spectrogram_rows)
+
+    rel = starts - lo
+    hop = int(round(sfreq))  # the WindowSet block grid is 1 s
+    on_grid = rel % hop == 0
+    if on_grid.all():
+        eeg_set = WindowSet.from_recording(eeg, ekg, nan_mask, rel, sfreq=sfreq)
+        return _run(selected, eeg_set, spec_set)
+
+    # Windows off the whole-second grid are cut out and computed directly.
+    out: dict[str, np.ndarray] = {}
+    parts = []
+    for mask in (on_grid, ~on_grid):
+        if not mask.any():
+            continue
+        if mask is on_grid:
+            part_set = WindowSet.from_recording(eeg, ekg, nan_mask, rel[mask], sfreq=sfreq)
+        else:
+            cut_offsets = rel[mask] / sfreq
+            part_set = WindowSet.from_windows(
+                cut_eeg_windows(eeg, cut_offsets, sfreq=sfreq),
+                sfreq=sfreq,
+                ekg=cut_eeg_windows(ekg[None], cut_offsets, sfreq=sfreq)[:, 0],
+                nan_mask=cut_eeg_windows(nan_mask, cut_offsets, sfreq=sfreq),
+            )
+        part_spec = None
+        if spec_set is not None:
+            part_spec = SpectrogramSet(spec_set.band_rows, spec_set.first_rows[mask], False)
+        parts.append((mask, _run(selected, part_set, part_spec)))
+    for name in parts[0][1]:
+        column = np.empty(len(offsets), dtype=np.float32)
+        for mask, values in parts:
+            column[mask] = values[name]
+        out[name] = column
+    return out

@@ -1,0 +1,59 @@
+"""The one explicit list of feature families, their versions, and the pure entry point.
+
+A family is a module with ``VERSION`` and ``compute(ctx) -> {column: (n_windows,) array}``;
+``ctx`` is a ``WindowSet`` (EEG families) or a ``SpectrogramSet`` (the Kaggle spectrogram).
+Bump a family's ``VERSION`` whenever its numbers change: the feature cache is keyed by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+
+from features import evolution, laterality, spectral, spectrogram
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    source: str  # "eeg" (a WindowSet) or "spectrogram" (a SpectrogramSet)
+    version: str
+    compute: Callable[..., dict[str, np.ndarray]]
+
+
+def _family(name: str, source: str, module: ModuleType) -> Family:
+    return Family(name, source, module.VERSION, module.compute)
+
+
+FAMILIES: tuple[Family, ...] = (
+    _family("spectral", "eeg", spectral),
+    _family("laterality", "eeg", laterality),
+    _family("evolution", "eeg", evolution),
+    _family("spectrogram", "spectrogram", spectrogram),
+)
+"""Every family, in column order."""
+
+
+def family_names() -> tuple[str, ...]:
+    return tuple(f.name for f in FAMILIES)
+
+
+def select_families(names: Iterable[str] | None = None) -> tuple[Family, ...]:
+    """The families named (all when ``names`` is None), in registry order; unknown names are
+    refused with the list of known ones."""
+    if names is None:
+        return FAMILIES
+    wanted = list(dict.fromkeys(names))
+    unknown = [n for n in wanted if n not in family_names()]
+    if unknown:
+        raise ValueError(
+            f"unknown feature family {', '.join(unknown)}; known: {', '.join(family_names())}"
+        )
+    return tuple(f for f in FAMILIES if f.name in wanted)
+
+
+def family_versions(families: Iterable[Family]) -> dict[str, str]:
+    return {f.name: f.version for f in families}

@@ -1,0 +1,398 @@
+"""``hms features``: every label window of a data set -> one cached parquet feature table.
+
+Layout under the work dir::
+
+    features/{dataset}/{config}/{split}.parquet          the table (written atomically)
+    features/{dataset}/{config}/{split}_failures.csv     recordings that could not be used
+    features/{dataset}/{config}/{split}_parts/*.parquet  one finished recording per file
+    features/{dataset}/{config}/config.json              what the config hash covers
+
+``dataset`` is the data folder's name plus a hash of its absolute path, so two data folders
+sharing one work dir never mix; ``config`` is a hash of the feature configuration and the
+family versions. Each recording's part is written atomically by the worker that computed it
+and named by a hash of its label rows and its files' sizes and modification times, so a
+rerun (or a run restarted after a kill) computes only what is missing or changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import traceback
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from features.bands import BANDS, LOG_FLOOR
+from features.engine import ENGINE_VERSION, extract_recording
+from features.montage import CLIP_UV, MAX_INTERP_GAP_SEC, SFREQ
+from features.registry import family_versions, select_families
+from features.spectra import HOP_SEC, SEGMENT_SEC
+from features.windows import (
+    CENTRE_SEC,
+    EEG_WINDOW_SEC,
+    SPECTROGRAM_WINDOW_SEC,
+    WindowError,
+    spectrogram_slice_rows,
+)
+from models.labels import VOTE_COLUMNS
+from pipelines.kaggle_io import (
+    DataError,
+    KaggleLayout,
+    read_eeg,
+    read_spectrogram,
+    read_test_labels,
+    read_train_labels,
+)
+
+SPLITS = ("train", "test")
+TRAIN_KEYS = (
+    "eeg_id",
+    "eeg_sub_id",
+    "label_id",
+    "spectrogram_id",
+    "patient_id",
+    "eeg_label_offset_seconds",
+    "spectrogram_label_offset_seconds",
+)
+TEST_KEYS = ("eeg_id", "spectrogram_id", "patient_id")
+
+
+def _short_hash(payload: object, n: int = 12) -> str:
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def feature_config(families: Iterable[str] | None = None) -> dict:
+    """Everything that changes the feature numbers; its hash names the cache."""
+    selected = select_families(families)
+    return {
+        "engine": ENGINE_VERSION,
+        "families": family_versions(selected),
+        "sfreq": SFREQ,
+        "eeg_window_sec": EEG_WINDOW_SEC,
+        "centre_sec": CENTRE_SEC,
+        "spectrogram_window_sec": SPECTROGRAM_WINDOW_SEC,
+        "segment_sec": SEGMENT_SEC,
+        "hop_sec": HOP_SEC,
+        "bands": BANDS,
+        "clip_uv": CLIP_UV,
+        "max_interp_gap_sec": MAX_INTERP_GAP_SEC,
+        "log_floor": LOG_FLOOR,
+    }
+
+
+def dataset_key(data_dir: Path) -> str:
+    """``{folder name}-{hash of its absolute path}``: one cache per data folder."""
+    resolved = Path(data_dir).resolve()
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in resolved.name) or "data"
+    return f"{name}-{_short_hash(str(resolved), 8)}"
+
+
+@dataclass(frozen=True)
+class FeaturePaths:
+    root: Path
+    split: str
+
+    @property
+    def table(self) -> Path:
+        return self.root / f"{self.split}.parquet"
+
+    @property
+    def failures(self) -> Path:
+        return self.root / f"{self.split}_failures.csv"
+
+    @property
+    def parts(self) -> Path:
+        return self.root / f"{self.split}_parts"
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.json"
+
+
+def feature_paths(
+    work_dir: Path, data_dir: Path, split: str, families: Iterable[str] | None = None
+) -> FeaturePaths:
+    config_hash = _short_hash(feature_config(families))
+    root = Path(work_dir) / "features" / dataset_key(data_dir) / config_hash
+    return FeaturePaths(root, split)
+
+
+# --- one recording -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordingTask:
+    """One EEG and its label rows: the unit of work (and of caching)."""
+
+    split: str
+    eeg_id: int
+    rows: pd.DataFrame  # key columns (+ votes for train), in output order
+    eeg_path: Path
+    spectrogram_paths: dict[int, Path]
+    part_path: Path
+    families: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    eeg_id: int
+    n_rows: int
+    seconds: float
+    error: str | None = None
+    cached: bool = False
+
+
+def _file_stamp(path: Path) -> list:
+    try:
+        stat = path.stat()
+        return [path.name, stat.st_size, stat.st_mtime_ns]
+    except OSError:
+        return [path.name, None, None]
+
+
+def _offset_columns(split: str) -> tuple[str, str]:
+    if split == "train":
+        return "eeg_label_offset_seconds", "spectrogram_label_offset_seconds"
+    return "eeg_offset", "spectrogram_offset"
+
+
+def compute_recording(task: RecordingTask) -> pd.DataFrame:
+    """Read one recording once and compute every label window's features."""
+    raw = read_eeg(task.eeg_path)
+    eeg_col, spec_col = _offset_columns(task.split)
+    rows = task.rows
+    wants_spectrogram = task.families is None or any(
+        f.source == "spectrogram" for f in select_families(task.families)
+    )
+    pieces = []
+    # Rows of one EEG may point at different spectrograms; compute each group in one batch.
+    for spec_id, group in rows.groupby("spectrogram_id", sort=False):
+        power = slice_rows = None
+        if wants_spectrogram:
+            spec_path = task.spectrogram_paths[int(spec_id)]
+            times, power = read_spectrogram(spec_path)
+            try:
+                slice_rows = spectrogram_slice_rows(times, group[spec_col].to_numpy())
+            except WindowError as err:
+                raise DataError(f"{spec_path}: {err}") from err
+        try:
+            columns = extract_recording(
+                raw,
+                group[eeg_col].to_numpy(),
+                families=task.families,
+                spectrogram_power=power,
+                spectrogram_rows=slice_rows,
+            )
+        except WindowError as err:
+            raise DataError(f"{task.eeg_path}: {err}") from err
+        pieces.append(group.join(pd.DataFrame(columns, index=group.index)))
+    table = pd.concat(pieces).loc[rows.index] if len(pieces) > 1 else pieces[0]
+    helper_columns = [c for c in (eeg_col, spec_col) if c not in TRAIN_KEYS]
+    return table.drop(columns=helper_columns).reset_index(drop=True)
+
+
+def write_parquet_atomic(table: pa.Table | pd.DataFrame, path: Path) -> None:
+    """Write to a temporary file in the same folder, then rename over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    if isinstance(table, pd.DataFrame):
+        table = pa.Table.from_pandas(table, preserve_index=False)
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def run_task(task: RecordingTask) -> Outcome:
+    """Compute and write one recording's part; never raises (the failure is returned)."""
+    start = time.perf_counter()
+    if task.part_path.exists():
+        return Outcome(task.eeg_id, len(task.rows), 0.0, cached=True)
+    try:
+        table = compute_recording(task)
+        write_parquet_atomic(table, task.part_path)
+    except (DataError, WindowError, ValueError, OSError) as err:
+        return Outcome(task.eeg_id, 0, time.perf_counter() - start, error=str(err))
+    except Exception as err:  # a bug must not lose the other recordings' work
+        detail = traceback.format_exception_only(type(err), err)[-1].strip()
+        return Outcome(task.eeg_id, 0, time.perf_counter() - start, error=f"internal: {detail}")
+    return Outcome(task.eeg_id, len(table), time.perf_counter() - start)
+
+
+# --- the stage ---------------------------------------------------------------------------
+
+
+def label_rows(layout: KaggleLayout, split: str) -> pd.DataFrame:
+    """The key (and vote) columns of every label row of a split, in file order."""
+    if split == "train":
+        labels = read_train_labels(layout.train_csv)
+        return labels[[*TRAIN_KEYS, *VOTE_COLUMNS]]
+    if split == "test":
+        labels = read_test_labels(layout.test_csv)
+        return labels[list(TEST_KEYS)].assign(eeg_offset=0.0, spectrogram_offset=0.0)
+    raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+
+
+def make_tasks(
+    layout: KaggleLayout,
+    split: str,
+    rows: pd.DataFrame,
+    paths: FeaturePaths,
+    families: tuple[str, ...] | None,
+) -> list[RecordingTask]:
+    tasks = []
+    for eeg_id, group in rows.groupby("eeg_id", sort=False):
+        eeg_path = layout.eeg_path(split, eeg_id)
+        spec_paths = {
+            int(s): layout.spectrogram_path(split, s) for s in group["spectrogram_id"].unique()
+        }
+        stamp = [
+            group.to_csv(index=False),
+            _file_stamp(eeg_path),
+            [_file_stamp(p) for p in spec_paths.values()],
+        ]
+        part = paths.parts / f"{int(eeg_id)}-{_short_hash(stamp, 10)}.parquet"
+        tasks.append(RecordingTask(split, int(eeg_id), group, eeg_path, spec_paths, part, families))
+    return tasks
+
+
+def _iterate(
+    tasks: list[RecordingTask], n_jobs: int, backend: str, scheduler: str | None
+) -> Iterator[Outcome]:
+    from joblib import Parallel, delayed, parallel_config
+
+    if n_jobs == 1 and backend == "loky":
+        yield from map(run_task, tasks)
+        return
+    if backend == "dask":
+        from distributed import Client
+
+        client = Client(scheduler) if scheduler else Client(processes=True)
+        try:
+            with parallel_config(backend="dask"):
+                runner = Parallel(n_jobs=-1, return_as="generator_unordered")
+                yield from runner(delayed(run_task)(t) for t in tasks)
+        finally:
+            client.close()
+        return
+    runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
+    yield from runner(delayed(run_task)(t) for t in tasks)
+
+
+@dataclass
+class FeatureSummary:
+    split: str
+    table: Path
+    n_rows: int
+    n_columns: int
+    n_recordings: int
+    n_computed: int
+    n_cached: int
+    failures: list[tuple[int, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    n_windows_computed: int = 0
+
+    @property
+    def windows_per_second(self) -> float:
+        """Label windows computed (not read from the cache) per second of the whole run."""
+        return self.n_windows_computed / self.seconds if self.seconds > 0 else float("nan")
+
+
+def _assemble(tasks: list[RecordingTask], failed: set[int], out: Path) -> tuple[int, int]:
+    """Stream the finished parts, in label-file order, into one table (atomically)."""
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    writer = None
+    n_rows = n_columns = 0
+    try:
+        for task in tasks:
+            if task.eeg_id in failed:
+                continue
+            table = pq.read_table(task.part_path)
+            if writer is None:
+                schema = table.schema.remove_metadata()
+                writer = pq.ParquetWriter(tmp, schema)
+                n_columns = len(schema)
+            writer.write_table(table.cast(schema))
+            n_rows += table.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        return 0, 0
+    os.replace(tmp, out)
+    return n_rows, n_columns
+
+
+def build_features(
+    data_dir: Path,
+    work_dir: Path,
+    *,
+    split: str = "train",
+    families: Iterable[str] | None = None,
+    n_jobs: int = -1,
+    backend: str = "loky",
+    scheduler: str | None = None,
+    progress: bool = True,
+) -> FeatureSummary:
+    """Compute (or reuse) the feature table of one split of a Kaggle-layout folder.
+
+    Recordings that cannot be used (missing, corrupt, too short) are listed in the summary
+    and in ``{split}_failures.csv``; the table holds every other recording.
+    """
+    from tqdm.auto import tqdm
+
+    start = time.perf_counter()
+    family_list = None if families is None else tuple(families)
+    select_families(family_list)  # refuse unknown names before any work
+    layout = KaggleLayout(Path(data_dir))
+    paths = feature_paths(work_dir, data_dir, split, family_list)
+    paths.root.mkdir(parents=True, exist_ok=True)
+    paths.config.write_text(
+        json.dumps(
+            {"data_dir": str(Path(data_dir).resolve()), **feature_config(family_list)}, indent=2
+        )
+    )
+    rows = label_rows(layout, split)
+    tasks = make_tasks(layout, split, rows, paths, family_list)
+    pending = [t for t in tasks if not t.part_path.exists()]
+    n_cached = len(tasks) - len(pending)
+
+    failures: list[tuple[int, str]] = []
+    n_windows_computed = 0
+    bar = tqdm(total=len(rows), desc=f"{split} features", unit="win", disable=not progress)
+    bar.update(len(rows) - sum(len(t.rows) for t in pending))
+    by_id = {t.eeg_id: t for t in tasks}
+    for outcome in _iterate(pending, n_jobs, backend, scheduler):
+        if outcome.error:
+            failures.append((outcome.eeg_id, outcome.error))
+        elif not outcome.cached:
+            n_windows_computed += outcome.n_rows
+        bar.update(len(by_id[outcome.eeg_id].rows))
+    bar.close()
+
+    failed = {eeg_id for eeg_id, _ in failures}
+    n_rows, n_columns = _assemble(tasks, failed, paths.table)
+    if failures:
+        frame = pd.DataFrame(failures, columns=["eeg_id", "reason"])
+        frame.to_csv(paths.failures, index=False)
+    elif paths.failures.exists():
+        paths.failures.unlink()
+    return FeatureSummary(
+        split=split,
+        table=paths.table,
+        n_rows=n_rows,
+        n_columns=n_columns,
+        n_recordings=len(tasks),
+        n_computed=len(tasks) - n_cached - len(failures),
+        n_cached=n_cached,
+        failures=failures,
+        seconds=time.perf_counter() - start,
+        n_windows_computed=n_windows_computed,
+    )

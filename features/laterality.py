@@ -99,8 +99,13 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
             pair_corr = corr[:, li, ri]
             out[f"eeg_laterality_homcorr_mean_{region}_{scale}"] = pair_corr.mean(axis=1)
             cross = ws.cross_spectrum(li, ri, span)
-            coh = coherence(cross, psd[:, li], psd[:, ri]).mean(axis=1)
             for band_name, band in BANDS.items():
-                value = coh[:, band_mask(freqs, band)].mean(axis=1)
-                out[f"eeg_laterality_coh_{band_name}_{region}_{scale}"] = value
+                mask = band_mask(freqs, band)
+                # Band-summed spectra: the coherence of the band's power, not a mean over bins.
+                coh = coherence(
+                    cross[..., mask].sum(-1),
+                    psd[:, li][..., mask].sum(-1),
+                    psd[:, ri][..., mask].sum(-1),
+                )
+                out[f"eeg_laterality_coh_{band_name}_{region}_{scale}"] = coh.mean(axis=1)
     return out

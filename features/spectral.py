@@ -35,7 +35,8 @@ def band_power(psd: np.ndarray, freqs: np.ndarray, band: tuple[float, float]) ->
 
 def spectral_entropy(psd: np.ndarray, freqs: np.ndarray, band=TOTAL_BAND) -> np.ndarray:
     """Shannon entropy of the normalised PSD in ``band``, divided by its maximum log(n_bins):
-    near 1 for white noise, near 0 for a pure sine. A zero PSD gives 0."""
+    near 1 for white noise, about 0.2 for a pure sine (the Hann taper spreads it over three
+    bins). A zero PSD gives 0."""
     p = psd[..., band_mask(freqs, band)].astype(np.float64)
     total = p.sum(axis=-1, keepdims=True)
     p = np.divide(p, total, out=np.zeros_like(p), where=total > 0)

@@ -1,0 +1,143 @@
+"""Properties every registered family must have, checked through the engine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from features.engine import extract_recording, extract_windows
+from features.montage import to_bipolar
+from features.registry import FAMILIES, select_families
+from features.windows import apply_nan_policy, cut_eeg_windows, spectrogram_slice_rows
+from pipelines.kaggle_io import KaggleLayout, read_eeg, read_spectrogram, read_train_labels
+from tests.conftest import needs_real_mini
+
+SFREQ = 200.0
+OFFSETS = np.array([0.0, 2.0, 4.0, 10.0, 31.0])
+
+
+def _recording(seed: int = 0, seconds: int = 100) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(seconds * SFREQ)
+    t = np.arange(n) / SFREQ
+    raw = rng.normal(0, 20, size=(20, n))
+    raw[:8] += 30 * np.sin(2 * np.pi * 1.2 * t)  # a left-ish rhythm, so features vary
+    raw[19] = 200 * (np.sin(2 * np.pi * 1.2 * t) > 0.995)  # an EKG-like spike train
+    return raw.astype(np.float32)
+
+
+def _windows_of(raw: np.ndarray, offsets: np.ndarray):
+    clean = apply_nan_policy(raw[:19])
+    eeg = cut_eeg_windows(to_bipolar(clean.x), offsets)
+    ekg = cut_eeg_windows(apply_nan_policy(raw[19:]).x, offsets)[:, 0]
+    return eeg, ekg
+
+
+def _spectrogram(seed: int = 0, n_rows: int = 330):
+    rng = np.random.default_rng(seed)
+    times = np.arange(1, 2 * n_rows, 2, dtype=float)
+    return times, rng.gamma(2.0, 1.0, size=(n_rows, 400)).astype(np.float32)
+
+
+def _assert_close(a: dict, b: dict, rtol=1e-3, atol=1e-3):
+    assert list(a) == list(b)
+    for name in a:
+        np.testing.assert_allclose(a[name], b[name], rtol=rtol, atol=atol, err_msg=name)
+
+
+def test_recording_batch_equals_windows_cut_directly():
+    raw = _recording()
+    eeg, ekg = _windows_of(raw, OFFSETS)
+    from_recording = extract_recording(raw, OFFSETS)
+    direct = extract_windows(eeg, ekg=ekg)
+    _assert_close(from_recording, direct)
+
+
+def test_vectorised_equals_one_window_at_a_time():
+    eeg, ekg = _windows_of(_recording(1), OFFSETS[:3])
+    together = extract_windows(eeg, ekg=ekg)
+    for i in range(3):
+        alone = extract_windows(eeg[i : i + 1], ekg=ekg[i : i + 1])
+        for name, values in alone.items():
+            assert values[0] == pytest.approx(together[name][i], rel=1e-4, abs=1e-5), name
+
+
+def test_off_grid_offsets_give_the_same_as_alone():
+    raw = _recording(2)
+    mixed = extract_recording(raw, np.array([0.0, 3.5, 6.0]))
+    alone = extract_recording(raw, np.array([3.5]))
+    for name in mixed:
+        assert mixed[name][1] == pytest.approx(alone[name][0], rel=1e-5, abs=1e-5), name
+
+
+def test_float32_and_read_only_inputs_work():
+    raw = _recording(3)
+    raw.setflags(write=False)
+    cols = extract_recording(raw, OFFSETS[:2])
+    eeg, ekg = _windows_of(raw, OFFSETS[:2])
+    eeg.setflags(write=False)
+    cols64 = extract_windows(eeg.astype(np.float64), ekg=ekg)
+    _assert_close(extract_windows(eeg, ekg=ekg), cols64)
+    assert all(v.dtype == np.float32 for v in cols.values())
+
+
+def test_every_column_unique_lowercase_and_shaped():
+    raw = _recording(4)
+    times, power = _spectrogram()
+    rows = spectrogram_slice_rows(times, OFFSETS)
+    cols = extract_recording(raw, OFFSETS, spectrogram_power=power, spectrogram_rows=rows)
+    names = list(cols)
+    assert len(names) == len(set(names))
+    for name in names:
+        assert name == name.lower() and " " not in name
+        assert name.split("_")[0] in {"eeg", "spec"}
+        assert cols[name].shape == (len(OFFSETS),)
+        assert np.isfinite(cols[name]).all(), name
+    for family in FAMILIES:
+        prefix = f"{'spec' if family.source == 'spectrogram' else 'eeg'}_{family.name}_"
+        assert any(n.startswith(prefix) for n in names), family.name
+
+
+def test_all_zero_and_nan_recordings_are_finite():
+    zero = np.zeros((20, 12_000), dtype=np.float32)
+    nan = np.full((20, 12_000), np.nan, dtype=np.float32)
+    for raw in (zero, nan):
+        cols = extract_recording(raw, np.array([0.0, 2.0]))
+        bad = [n for n, v in cols.items() if not np.isfinite(v).all()]
+        assert not bad, bad[:5]
+
+
+def test_family_selection_and_unknown_family():
+    cols = extract_recording(_recording(5), OFFSETS[:1], families=["spectral"])
+    assert all(n.startswith("eeg_spectral_") for n in cols)
+    with pytest.raises(ValueError, match="unknown feature family nope"):
+        select_families(["nope"])
+    with pytest.raises(ValueError, match="needs spectrogram input"):
+        extract_recording(_recording(5), OFFSETS[:1], families=["spectrogram"])
+
+
+def test_same_input_same_bytes():
+    raw = _recording(6)
+    a = extract_recording(raw, OFFSETS)
+    b = extract_recording(raw.copy(), OFFSETS)
+    assert all(a[n].tobytes() == b[n].tobytes() for n in a)
+
+
+@needs_real_mini
+def test_real_recordings_give_finite_features(real_mini):
+    layout = KaggleLayout(real_mini)
+    labels = read_train_labels(layout.train_csv)
+    n = 0
+    for (eeg_id, spec_id), rows in labels.groupby(["eeg_id", "spectrogram_id"]):
+        times, power = read_spectrogram(layout.spectrogram_path("train", spec_id))
+        slice_rows = spectrogram_slice_rows(times, rows["spectrogram_label_offset_seconds"])
+        cols = extract_recording(
+            read_eeg(layout.eeg_path("train", eeg_id)),
+            rows["eeg_label_offset_seconds"].to_numpy(),
+            spectrogram_power=power,
+            spectrogram_rows=slice_rows,
+        )
+        bad = [name for name, v in cols.items() if not np.isfinite(v).all()]
+        assert not bad, f"eeg {eeg_id}: {bad[:5]}"
+        n += len(rows)
+    assert n == 91

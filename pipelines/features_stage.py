@@ -62,6 +62,13 @@ TRAIN_KEYS = (
     "spectrogram_label_offset_seconds",
 )
 TEST_KEYS = ("eeg_id", "spectrogram_id", "patient_id")
+META_COLUMNS = frozenset((*TRAIN_KEYS, *TEST_KEYS, *VOTE_COLUMNS))
+"""Columns of a feature table that are keys or targets, not features."""
+
+
+def feature_columns(table: pd.DataFrame) -> list[str]:
+    """The feature columns of a feature table, in order."""
+    return [c for c in table.columns if c not in META_COLUMNS]
 
 
 def _short_hash(payload: object, n: int = 12) -> str:

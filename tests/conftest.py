@@ -81,3 +81,24 @@ def build_tiny_layout(root: Path, seed: int = 0) -> Path:
 @pytest.fixture
 def tiny_layout(tmp_path: Path) -> Path:
     return build_tiny_layout(tmp_path / "tiny")
+
+
+def build_layout(root: Path, n_eegs: int, seed: int = 0) -> Path:
+    """A valid layout with ``n_eegs`` train recordings of 1-4 label rows each."""
+    rng = np.random.default_rng(seed)
+    build_tiny_layout(root, seed)
+    rows = []
+    for k in range(n_eegs):
+        eeg_id, spec_id, n_rows, cls = 100 + k, 500 + k, 1 + k % 4, k % 6
+        write_eeg(root / "train_eegs" / f"{eeg_id}.parquet", 10_000 + 400 * n_rows, rng)
+        write_spectrogram(root / "train_spectrograms" / f"{spec_id}.parquet", 300 + n_rows, rng)
+        for sub in range(n_rows):
+            votes = [0] * 6
+            votes[cls] = 2 + k % 3
+            rows.append(
+                [eeg_id, sub, 2.0 * sub, spec_id, sub, 2.0 * sub, 10_000 + 10 * k + sub,
+                 k // 2, CONSENSUS_NAMES[cls], *votes]
+            )  # fmt: skip
+    columns = list(pd.read_csv(root / "train.csv").columns)
+    pd.DataFrame(rows, columns=columns).to_csv(root / "train.csv", index=False)
+    return root

@@ -1,0 +1,367 @@
+"""Periodicity family: what separates periodic discharges (LPD/GPD), rhythmic delta (LRDA/GRDA)
+and background.
+
+- Envelope: each channel's line-length envelope, the mean ``|dx|`` over 50 ms bins
+  (``ENVELOPE_SFREQ`` = 20 Hz; differences taken inside each 1 s block). Sharp discharges
+  stand out in it; slow background barely moves it.
+- Discharge rate and regularity: the autocorrelation of the mean-removed envelope, averaged
+  over ``ACF_SEGMENT_SEC`` segments starting on every block (a Welch-style estimate, additive
+  over segments, so overlapping windows share it). ``acf_peak`` is the height of its first
+  dominant local maximum at a lag between 1/3 and 1/0.3 s; ``acf_rate`` = 1 / that lag (Hz).
+- Envelope peaks: prominent envelope peaks per second (``peak_rate``) and the coefficient
+  of variation of the intervals between successive peaks (``peak_cv``: ~0 for a regular
+  train, ~1 for random peaks; 1 when a window holds fewer than 3 intervals).
+- Rhythmic delta: from the shared Welch PSD of the raw signal, the largest excess of
+  ``log10 PSD`` over a 1/f (log-log linear) fit in 0.5-3 Hz (``delta_prom``, in log10 units),
+  the same peak against the PSD 1 Hz either side (``delta_sharp``) and its frequency
+  (``delta_hz``).
+
+Per channel at 50 s; per chain at 50 s and 10 s (chain ACF and PSD are the means over the
+chain's channels; peak columns the mean of the channels' values). All values are finite.
+The ACF and PSD columns are exactly additive over blocks; envelope peaks within about 2.5 s of
+a window's edge can differ between a window cut out alone and the same stretch of a
+recording (peak prominence and the local level look that far around).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import uniform_filter1d
+from scipy.signal import find_peaks
+
+from features.bands import LOG_FLOOR
+from features.context import SCALES, Span, WindowSet
+from features.montage import BIPOLAR_NAMES, CHAINS
+from features.spectral import chain_mean
+
+VERSION = "1"
+
+ENVELOPE_SFREQ = 20.0
+"""Sampling rate of the envelope, Hz (bins of 10 samples at 200 Hz)."""
+
+ACF_SEGMENT_SEC = 8.0
+"""Segment length of the envelope autocorrelation: lags up to 3.4 s keep >= 4.6 s of overlap."""
+
+RATE_BAND_HZ = (0.3, 3.0)
+"""Discharge and rhythm rates sought: ACF lags 1/3..1/0.3 s, envelope peaks >= 1/3 s apart."""
+
+HARMONIC_SHARE = 0.85
+"""The ACF peak reported is the shortest-lag local maximum reaching this share of the highest
+one, so a train at 1 Hz is not reported at its 0.5 Hz subharmonic."""
+
+PEAK_PROMINENCE = 0.75
+"""An envelope peak must rise this many times the local envelope level above its
+surroundings (``PEAK_WLEN_SEC`` around it); the level is the envelope's ``LEVEL_SEC`` mean."""
+
+PEAK_WLEN_SEC = 2.0
+LEVEL_SEC = 5.0
+MAX_INTERVAL_SEC = 1 / RATE_BAND_HZ[0]
+"""Longer gaps between envelope peaks are not discharge intervals and are left out."""
+
+DELTA_PEAK_BAND = (0.5, 3.0)
+APERIODIC_BAND = (0.5, 30.0)
+FLANK_HZ = (0.75, 1.25)
+"""``delta_sharp`` compares the peak with the mean PSD this far either side of it."""
+
+ENVELOPE_FLOOR = 1e-3
+"""Smallest envelope prominence (uV/s) that counts, so a flat channel has no peaks."""
+
+_ENV_KEY = "periodicity:envelope"
+
+
+def line_length_envelope(
+    x: np.ndarray, *, sfreq: float, env_sfreq: float = ENVELOPE_SFREQ, block_sec: float = 1.0
+) -> np.ndarray:
+    """Mean ``|dx|`` per bin (uV/s), bins of ``sfreq / env_sfreq`` samples.
+
+    Differences are taken inside each block (the first difference of a block is repeated),
+    so the envelope of a block depends on that block alone.
+
+    Parameters
+    ----------
+    x : array, shape (..., n_samples)
+
+    Returns
+    -------
+    array, shape (..., n_blocks * block_sec * env_sfreq), float32
+
+    Examples
+    --------
+    A ramp of 3 uV/s has a constant envelope of 3:
+
+    >>> line_length_envelope(3 * np.arange(400) / 200, sfreq=200)[[0, 39]].round(3).tolist()
+    [3.0, 3.0]
+    """
+    block = int(round(block_sec * sfreq))
+    per_bin = int(round(sfreq / env_sfreq))
+    if block % per_bin:
+        raise ValueError(f"a {block}-sample block does not hold whole {per_bin}-sample bins")
+    n_blocks = x.shape[-1] // block
+    xb = np.asarray(x[..., : n_blocks * block], dtype=np.float32)
+    xb = xb.reshape(*x.shape[:-1], n_blocks, block)
+    d = np.abs(np.diff(xb, axis=-1))
+    d = np.concatenate([d[..., :1], d], axis=-1)
+    env = d.reshape(*d.shape[:-1], block // per_bin, per_bin).mean(axis=-1) * np.float32(sfreq)
+    return env.reshape(*x.shape[:-1], -1)
+
+
+def segment_acf(env: np.ndarray, *, env_sfreq: float, max_lag: int) -> np.ndarray:
+    """Autocorrelation (lags 0..max_lag, not normalised) of each mean-removed envelope segment.
+
+    Segments are ``ACF_SEGMENT_SEC`` long and start every second; returns
+    (..., n_segments, max_lag + 1), with ``acf[..., k] = sum_t e[t] e[t + k]`` over each
+    segment (float64).
+    """
+    n_seg = int(round(ACF_SEGMENT_SEC * env_sfreq))
+    hop = int(round(env_sfreq))
+    frames = np.lib.stride_tricks.sliding_window_view(env, n_seg, axis=-1)[..., ::hop, :]
+    frames = frames - frames.mean(axis=-1, keepdims=True, dtype=np.float64)
+    n_fft = 1 << int(np.ceil(np.log2(n_seg + max_lag + 1)))
+    spectrum = np.fft.rfft(frames, n=n_fft, axis=-1)
+    power = spectrum.real**2 + spectrum.imag**2
+    return np.fft.irfft(power, n=n_fft, axis=-1)[..., : max_lag + 1]
+
+
+def normalised_acf(acf: np.ndarray, *, n_seg: int) -> np.ndarray:
+    """Divide by lag 0 and undo the triangular bias of a ``n_seg``-sample estimate: a lag-k
+    value is the mean product of ``n_seg - k`` pairs. Zero where lag 0 is zero."""
+    lags = np.arange(acf.shape[-1])
+    r0 = acf[..., :1]
+    r = np.divide(acf, r0, out=np.zeros_like(acf), where=r0 > 0)
+    return r * (n_seg / (n_seg - lags))
+
+
+def autocorrelation_peak(
+    acf: np.ndarray, lags_sec: np.ndarray, band_hz: tuple[float, float] = RATE_BAND_HZ
+) -> tuple[np.ndarray, np.ndarray]:
+    """Strongest periodicity in a normalised ACF.
+
+    The ACF's local maxima at lags in ``[1 / high, 1 / low]`` are found; among those within
+    ``HARMONIC_SHARE`` of the highest, the shortest lag is taken (refined by a parabola
+    through its neighbours).
+
+    Parameters
+    ----------
+    acf : array, shape (..., n_lags)
+        Normalised autocorrelation (1 at lag 0).
+    lags_sec : array, shape (n_lags,)
+
+    Returns
+    -------
+    strength : array (...)
+        The ACF value at that peak (0 when there is no local maximum in range).
+    rate_hz : array (...)
+        1 / its lag (0 when there is no peak).
+
+    Examples
+    --------
+    The ACF of a 1 Hz oscillation, sampled at 20 Hz:
+
+    >>> lags = np.arange(70) / 20
+    >>> strength, rate = autocorrelation_peak(np.cos(2 * np.pi * 1.0 * lags), lags)
+    >>> round(float(strength), 3), round(float(rate), 3)
+    (1.0, 1.0)
+    """
+    low, high = band_hz
+    inner = acf[..., 1:-1]
+    in_band = (lags_sec[1:-1] >= 1 / high - 1e-9) & (lags_sec[1:-1] <= 1 / low + 1e-9)
+    local_max = (inner >= acf[..., :-2]) & (inner > acf[..., 2:]) & in_band
+    candidates = np.where(local_max, inner, -np.inf)
+    best = candidates.max(axis=-1, keepdims=True)
+    found = np.isfinite(best[..., 0])
+    chosen = local_max & (inner >= HARMONIC_SHARE * np.where(best > 0, best, 0.0))
+    k = np.argmax(chosen, axis=-1) + 1  # index into acf
+    left, centre, right = (
+        np.take_along_axis(acf, (k + offset)[..., None], axis=-1)[..., 0] for offset in (-1, 0, 1)
+    )
+    curvature = left - 2 * centre + right
+    shift = np.divide(
+        0.5 * (left - right), curvature, out=np.zeros_like(centre), where=curvature < 0
+    )
+    step = lags_sec[1] - lags_sec[0]
+    lag = lags_sec[k] + np.clip(shift, -0.5, 0.5) * step
+    strength = np.where(found, centre, 0.0)
+    rate = np.where(found, 1.0 / np.where(found, lag, 1.0), 0.0)
+    return strength, rate
+
+
+def envelope_peaks(env: np.ndarray, *, env_sfreq: float) -> np.ndarray:
+    """Prominent peaks of one envelope (sample indices).
+
+    A peak rises at least ``PEAK_PROMINENCE`` times the local level (the envelope's
+    ``LEVEL_SEC`` moving mean) above the surroundings within ``PEAK_WLEN_SEC``, and peaks are
+    at least ``1 / RATE_BAND_HZ[1]`` s apart.
+
+    Examples
+    --------
+    One sharp bump per second on a flat background:
+
+    >>> env = np.ones(200)
+    >>> env[10::20] = 10.0
+    >>> envelope_peaks(env, env_sfreq=20)[:3].tolist()
+    [10, 30, 50]
+    """
+    env = np.asarray(env, dtype=np.float64)
+    level = uniform_filter1d(env, size=int(round(LEVEL_SEC * env_sfreq)), mode="nearest")
+    prominence = np.maximum(PEAK_PROMINENCE * level, ENVELOPE_FLOOR)
+    peaks, _ = find_peaks(
+        env,
+        prominence=prominence,
+        distance=max(1, int(np.floor(env_sfreq / RATE_BAND_HZ[1]))),
+        wlen=int(round(PEAK_WLEN_SEC * env_sfreq)) | 1,
+    )
+    return peaks
+
+
+def peak_blocks(env: np.ndarray, *, env_sfreq: float, block_sec: float = 1.0) -> np.ndarray:
+    """Per-block envelope-peak sums: (..., n_bins) -> (..., n_blocks, 4).
+
+    Fields: peaks in the block; intervals ending in the block (from the previous peak, at
+    most ``MAX_INTERVAL_SEC``), their sum (s) and sum of squares (s^2).
+    """
+    per_block = int(round(block_sec * env_sfreq))
+    rows = env.reshape(-1, env.shape[-1])
+    n_blocks = rows.shape[-1] // per_block
+    where, counts, interval_where, intervals = [], [], [], []
+    for i, row in enumerate(rows):
+        peaks = envelope_peaks(row, env_sfreq=env_sfreq)
+        gaps = np.diff(peaks) / env_sfreq
+        keep = gaps <= MAX_INTERVAL_SEC + 1e-9
+        where.append(i * n_blocks + peaks // per_block)
+        interval_where.append(i * n_blocks + peaks[1:][keep] // per_block)
+        intervals.append(gaps[keep])
+        counts.append(len(peaks))
+    size = rows.shape[0] * n_blocks
+    where_all = np.concatenate(where).astype(np.int64)
+    iw = np.concatenate(interval_where).astype(np.int64)
+    gaps_all = np.concatenate(intervals)
+    out = np.stack(
+        [
+            np.bincount(where_all, minlength=size),
+            np.bincount(iw, minlength=size),
+            np.bincount(iw, weights=gaps_all, minlength=size),
+            np.bincount(iw, weights=gaps_all**2, minlength=size),
+        ],
+        axis=-1,
+    ).astype(np.float64)
+    return out.reshape(*env.shape[:-1], n_blocks, 4)
+
+
+def peak_statistics(sums: np.ndarray, span_sec: float) -> dict[str, np.ndarray]:
+    """``peak_rate`` (peaks per second) and ``peak_cv`` (interval std / mean; 1 when fewer
+    than 3 intervals) from span means of :func:`peak_blocks` over 1 s blocks (..., 4).
+
+    >>> s = np.array([10.0, 9.0, 9.0, 9.0]) / 10  # ten peaks 1 s apart in 10 blocks
+    >>> {k: float(v) for k, v in peak_statistics(s, span_sec=10).items()}
+    {'peak_rate': 1.0, 'peak_cv': 0.0}
+    """
+    count, n_int, sum_int, sum_int2 = np.moveaxis(sums, -1, 0)
+    enough = n_int * span_sec >= 3 - 1e-9
+    safe_n = np.where(enough, n_int, 1.0)
+    mean = sum_int / safe_n
+    var = np.maximum(sum_int2 / safe_n - mean**2, 0.0)
+    cv = np.divide(np.sqrt(var), mean, out=np.ones_like(mean), where=enough & (mean > 0))
+    return {"peak_rate": count, "peak_cv": cv}
+
+
+def delta_peak(psd: np.ndarray, freqs: np.ndarray) -> dict[str, np.ndarray]:
+    """Rhythmic delta peak of a PSD (..., n_freqs).
+
+    Returns ``delta_prom``: the largest excess of ``log10 psd`` over its least-squares line
+    against ``log10 f`` in ``APERIODIC_BAND``, within ``DELTA_PEAK_BAND`` (log10 units;
+    ~0 for 1/f noise); ``delta_sharp``: ``log10`` of the PSD at that frequency over the mean
+    PSD ``FLANK_HZ`` either side (bins below 0.25 Hz left out); ``delta_hz``: its frequency.
+
+    Examples
+    --------
+    Pink noise has no delta peak; a 1.5 Hz bump on it does:
+
+    >>> freqs = np.arange(401) * 0.25
+    >>> pink = 1 / np.maximum(freqs, 0.25)
+    >>> round(float(delta_peak(pink, freqs)["delta_prom"]), 3)
+    0.0
+    >>> bump = pink * (1 + 99 * (freqs == 1.5))
+    >>> {k: round(float(v), 2) for k, v in delta_peak(bump, freqs).items()}
+    {'delta_prom': 2.0, 'delta_sharp': 2.0, 'delta_hz': 1.5}
+    """
+    fit = (freqs >= APERIODIC_BAND[0]) & (freqs <= APERIODIC_BAND[1])
+    log_f = np.log10(freqs[fit])
+    design = np.stack([np.ones_like(log_f), log_f], axis=1)
+    log_p = np.log10(psd.astype(np.float64) + LOG_FLOOR)
+    coef = log_p[..., fit] @ np.linalg.pinv(design).T  # (..., 2)
+    band = np.flatnonzero((freqs >= DELTA_PEAK_BAND[0]) & (freqs <= DELTA_PEAK_BAND[1]))
+    trend = coef[..., :1] + coef[..., 1:] * np.log10(freqs[band])
+    residual = log_p[..., band] - trend
+    k = np.argmax(residual, axis=-1)
+    prom = np.take_along_axis(residual, k[..., None], axis=-1)[..., 0]
+    # Flank weights: for each candidate bin, the mean of the bins FLANK_HZ away on each side.
+    distance = np.abs(freqs[None, :] - freqs[band][:, None])
+    flank = (distance >= FLANK_HZ[0]) & (distance <= FLANK_HZ[1]) & (freqs[None, :] >= 0.25)
+    weights = flank / flank.sum(axis=1, keepdims=True)
+    flank_mean = psd.astype(np.float64) @ weights.T  # (..., n_band)
+    sharp_all = log_p[..., band] - np.log10(flank_mean + LOG_FLOOR)
+    sharp = np.take_along_axis(sharp_all, k[..., None], axis=-1)[..., 0]
+    return {"delta_prom": prom, "delta_sharp": sharp, "delta_hz": freqs[band][k]}
+
+
+# --- the family ----------------------------------------------------------------------------
+
+
+def _envelope(ws: WindowSet) -> np.ndarray:
+    return ws.cached(
+        _ENV_KEY,
+        lambda: line_length_envelope(ws.eeg, sfreq=ws.sfreq, block_sec=ws.block_samples / ws.sfreq),
+    )
+
+
+def _max_lag() -> int:
+    return int(np.ceil(ENVELOPE_SFREQ / RATE_BAND_HZ[0])) + 1
+
+
+def _acf_blocks(ws: WindowSet) -> np.ndarray:
+    """Segment ACFs on the block grid: segment ``b`` starts on block ``b``; blocks whose
+    segment would run past the end hold zeros (no span ever reaches them)."""
+    acf = segment_acf(_envelope(ws), env_sfreq=ENVELOPE_SFREQ, max_lag=_max_lag())
+    n_blocks = ws.eeg.shape[-1] // ws.block_samples
+    pad = [(0, 0)] * acf.ndim
+    pad[-2] = (0, n_blocks - acf.shape[-2])
+    return np.pad(acf, pad)
+
+
+def _peak_blocks(ws: WindowSet) -> np.ndarray:
+    return peak_blocks(_envelope(ws), env_sfreq=ENVELOPE_SFREQ)
+
+
+def _segment_span(span: Span) -> Span:
+    """The span of segment *starts* whose segments lie inside ``span``."""
+    lo, hi = span
+    return lo, hi - ACF_SEGMENT_SEC + 1.0
+
+
+def compute(ws: WindowSet) -> dict[str, np.ndarray]:
+    """Periodicity columns for every window of ``ws``: {name: (n_windows,)}."""
+    out: dict[str, np.ndarray] = {}
+    n_seg = int(round(ACF_SEGMENT_SEC * ENVELOPE_SFREQ))
+    lags_sec = np.arange(_max_lag() + 1) / ENVELOPE_SFREQ
+    for scale, span in SCALES.items():
+        acf = ws.block_mean("periodicity:acf", _acf_blocks, _segment_span(span))
+        acf = normalised_acf(acf, n_seg=n_seg)  # (n_w, 18, n_lags)
+        psd = ws.psd(span)
+        sums = ws.block_mean("periodicity:peaks", _peak_blocks, span)
+        peaks = peak_statistics(sums, span[1] - span[0])  # each (n_w, 18)
+        chain_peaks = {k: chain_mean(v[..., None])[..., 0] for k, v in peaks.items()}
+        units = [(chain_mean(acf), chain_mean(psd), chain_peaks, tuple(CHAINS))]
+        if scale == "50s":
+            units.append((acf, psd, peaks, BIPOLAR_NAMES))
+        for unit_acf, unit_psd, unit_peaks, names in units:
+            strength, rate = autocorrelation_peak(unit_acf, lags_sec)
+            features = {
+                "acf_peak": strength,
+                "acf_rate": rate,
+                **unit_peaks,
+                **delta_peak(unit_psd, ws.freqs),
+            }
+            for feature, values in features.items():
+                for j, unit in enumerate(names):
+                    out[f"eeg_periodicity_{feature}_{unit}_{scale}"] = values[:, j]
+    return out

@@ -32,6 +32,9 @@ CENTRE: Span = ((EEG_WINDOW_SEC - CENTRE_SEC) / 2, (EEG_WINDOW_SEC + CENTRE_SEC)
 SCALES: dict[str, Span] = {"50s": FULL, "10s": CENTRE}
 """The two time scales features are computed at, keyed by their column-name suffix."""
 
+MAX_FREQ_HZ = 70.0
+"""Spectra are kept up to here: EEG bands end at 40 Hz, muscle is measured up to 70 Hz."""
+
 SUB_EPOCH_SEC = 10.0
 """Evolution features compare the five 10 s sub-epochs of the 50 s window."""
 
@@ -125,8 +128,9 @@ class WindowSet:
 
     @property
     def freqs(self) -> np.ndarray:
-        """Frequencies (Hz) of every spectrum this set returns."""
-        return rfft_freqs(self.sfreq)
+        """Frequencies (Hz) of every spectrum this set returns (0 to ``MAX_FREQ_HZ``)."""
+        freqs = rfft_freqs(self.sfreq)
+        return freqs[freqs <= MAX_FREQ_HZ]
 
     def _block_range(self, span: Span) -> tuple[int, int]:
         """First block of the span (relative to the window start) and its number of blocks."""
@@ -169,7 +173,10 @@ class WindowSet:
 
     def segment_spectra(self) -> np.ndarray:
         """Scaled FFT of every segment: (..., 18, n_segments, n_freqs), complex64."""
-        return self.cached("fft", lambda: segment_fft(self.eeg, sfreq=self.sfreq))
+        n_freqs = len(self.freqs)
+        return self.cached(
+            "fft", lambda: segment_fft(self.eeg, sfreq=self.sfreq)[..., :n_freqs]
+        )
 
     def psd(self, span: Span = FULL) -> np.ndarray:
         """Welch PSD over a span of each window: (n_windows, 18, n_freqs), uV^2/Hz."""

@@ -4,7 +4,7 @@ Layout under the work dir::
 
     features/{dataset}/{config}/{split}.parquet          the table (written atomically)
     features/{dataset}/{config}/{split}_failures.csv     recordings that could not be used
-    features/{dataset}/{config}/{split}_parts/*.parquet  one finished recording per file
+    features/{dataset}/{config}/{split}_parts/*.arrow    one finished recording per file
     features/{dataset}/{config}/config.json              what the config hash covers
 
 ``dataset`` is the data folder's name plus a hash of its absolute path, so two data folders
@@ -25,9 +25,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pyarrow import feather
 
 from features.bands import BANDS, LOG_FLOOR
 from features.engine import ENGINE_VERSION, extract_recording
@@ -171,15 +173,17 @@ def _offset_columns(split: str) -> tuple[str, str]:
     return "eeg_offset", "spectrogram_offset"
 
 
-def compute_recording(task: RecordingTask) -> pd.DataFrame:
-    """Read one recording once and compute every label window's features."""
+def compute_recording(task: RecordingTask) -> pa.Table:
+    """Read one recording once and compute every label window's features.
+
+    Returns the recording's part of the table: key (and vote) columns, then float32
+    features, rows in label-file order.
+    """
     raw = read_eeg(task.eeg_path)
     eeg_col, spec_col = _offset_columns(task.split)
-    rows = task.rows
-    wants_spectrogram = task.families is None or any(
-        f.source == "spectrogram" for f in select_families(task.families)
-    )
-    pieces = []
+    rows = task.rows.reset_index(drop=True)
+    wants_spectrogram = any(f.source == "spectrogram" for f in select_families(task.families))
+    features: dict[str, np.ndarray] = {}
     # Rows of one EEG may point at different spectrograms; compute each group in one batch.
     for spec_id, group in rows.groupby("spectrogram_id", sort=False):
         power = slice_rows = None
@@ -200,19 +204,23 @@ def compute_recording(task: RecordingTask) -> pd.DataFrame:
             )
         except WindowError as err:
             raise DataError(f"{task.eeg_path}: {err}") from err
-        pieces.append(group.join(pd.DataFrame(columns, index=group.index)))
-    table = pd.concat(pieces).loc[rows.index] if len(pieces) > 1 else pieces[0]
-    helper_columns = [c for c in (eeg_col, spec_col) if c not in TRAIN_KEYS]
-    return table.drop(columns=helper_columns).reset_index(drop=True)
+        for name, values in columns.items():
+            features.setdefault(name, np.empty(len(rows), dtype=np.float32))[group.index] = values
+    keys = [c for c in rows.columns if c in META_COLUMNS]
+    arrays = [pa.array(rows[c]) for c in keys] + list(map(pa.array, features.values()))
+    return pa.Table.from_arrays(arrays, names=[*keys, *features])
 
 
-def write_parquet_atomic(table: pa.Table | pd.DataFrame, path: Path) -> None:
-    """Write to a temporary file in the same folder, then rename over ``path``."""
+def write_table_atomic(table: pa.Table, path: Path) -> None:
+    """Write to a temporary file in the same folder, then rename over ``path``: a reader
+    (or a restarted run) sees the whole file or none. ``.parquet`` paths are written as
+    parquet, anything else as an uncompressed Arrow IPC file (fast for wide tables)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    if isinstance(table, pd.DataFrame):
-        table = pa.Table.from_pandas(table, preserve_index=False)
-    pq.write_table(table, tmp)
+    if path.suffix == ".parquet":
+        pq.write_table(table, tmp)
+    else:
+        feather.write_feather(table, tmp, compression="uncompressed")
     os.replace(tmp, path)
 
 
@@ -223,7 +231,7 @@ def run_task(task: RecordingTask) -> Outcome:
         return Outcome(task.eeg_id, len(task.rows), 0.0, cached=True)
     try:
         table = compute_recording(task)
-        write_parquet_atomic(table, task.part_path)
+        write_table_atomic(table, task.part_path)
     except (DataError, WindowError, ValueError, OSError) as err:
         return Outcome(task.eeg_id, 0, time.perf_counter() - start, error=str(err))
     except Exception as err:  # a bug must not lose the other recordings' work
@@ -264,7 +272,7 @@ def make_tasks(
             _file_stamp(eeg_path),
             [_file_stamp(p) for p in spec_paths.values()],
         ]
-        part = paths.parts / f"{int(eeg_id)}-{_short_hash(stamp, 10)}.parquet"
+        part = paths.parts / f"{int(eeg_id)}-{_short_hash(stamp, 10)}.arrow"
         tasks.append(RecordingTask(split, int(eeg_id), group, eeg_path, spec_paths, part, families))
     return tasks
 
@@ -312,22 +320,35 @@ class FeatureSummary:
         return self.n_windows_computed / self.seconds if self.seconds > 0 else float("nan")
 
 
-def _assemble(tasks: list[RecordingTask], failed: set[int], out: Path) -> tuple[int, int]:
-    """Stream the finished parts, in label-file order, into one table (atomically)."""
+def _assemble(
+    tasks: list[RecordingTask], failed: set[int], out: Path, rows_per_group: int = 8192
+) -> tuple[int, int]:
+    """Stream the finished parts, in label-file order, into one parquet table (atomically),
+    a row group every ``rows_per_group`` rows so memory stays bounded."""
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    writer = None
+    writer: pq.ParquetWriter | None = None
+    pending: list[pa.Table] = []
     n_rows = n_columns = 0
+
+    def flush() -> None:
+        if pending:
+            writer.write_table(pa.concat_tables(pending))
+            pending.clear()
+
     try:
         for task in tasks:
             if task.eeg_id in failed:
                 continue
-            table = pq.read_table(task.part_path)
+            table = feather.read_table(task.part_path, memory_map=True)
             if writer is None:
-                schema = table.schema.remove_metadata()
-                writer = pq.ParquetWriter(tmp, schema)
-                n_columns = len(schema)
-            writer.write_table(table.cast(schema))
+                writer = pq.ParquetWriter(tmp, table.schema)
+                n_columns = table.num_columns
+            pending.append(table)
             n_rows += table.num_rows
+            if sum(t.num_rows for t in pending) >= rows_per_group:
+                flush()
+        if writer is not None:
+            flush()
     finally:
         if writer is not None:
             writer.close()

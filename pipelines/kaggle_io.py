@@ -348,16 +348,13 @@ def inspect_eeg(path: Path) -> ParquetInfo:
 
 def inspect_spectrogram(path: Path) -> ParquetInfo:
     """Open a spectrogram parquet file, check its schema (time + 400 columns), count rows."""
-    path = Path(path)
-    handle = _open_parquet(path, "spectrogram")
-    expected = ("time", *SPECTROGRAM_COLUMNS)
-    _check_parquet_schema(path, handle.schema_arrow, expected, "Kaggle spectrogram file")
-    return ParquetInfo(path, handle.metadata.num_rows)
+    handle = _open_spectrogram(path)
+    return ParquetInfo(Path(path), handle.metadata.num_rows)
 
 
-def _read_table(path: Path, columns: list[str] | None, what: str) -> pa.Table:
+def _read_table(handle: pq.ParquetFile, columns: list[str], path: Path, what: str) -> pa.Table:
     try:
-        return pq.read_table(path, columns=columns)
+        return handle.read(columns=columns)
     except (pa.ArrowException, OSError) as err:
         raise DataError(f"{path}: cannot read the {what} data: {err}") from err
 
@@ -377,20 +374,19 @@ def read_eeg(path: Path) -> np.ndarray:
         Columns in ``RAW_COLUMNS`` order (19 scalp channels then EKG), microvolts, 200 Hz.
         NaNs are kept: ``features.windows.apply_nan_policy`` deals with them.
     """
-    info = inspect_eeg(path)
-    if info.n_rows == 0:
+    path = Path(path)
+    handle = _open_parquet(path, "EEG")
+    _check_parquet_schema(path, handle.schema_arrow, RAW_COLUMNS, "Kaggle EEG file")
+    if handle.metadata.num_rows == 0:
         raise DataError(
             f"{path}: the EEG has 0 rows; expected at least {int(EEG_WINDOW_SEC * SFREQ)}"
         )
-    table = _read_table(info.path, list(RAW_COLUMNS), "EEG")
+    table = _read_table(handle, list(RAW_COLUMNS), path, "EEG")
     return _columns_to_array(table, RAW_COLUMNS)
 
 
-def read_spectrogram_times(path: Path) -> np.ndarray:
-    """The ``time`` column (seconds, float64) of a spectrogram file, checked to increase."""
-    info = inspect_spectrogram(path)
-    times = _read_table(info.path, ["time"], "spectrogram").column("time").to_numpy()
-    times = times.astype(np.float64)
+def _spectrogram_times(path: Path, table: pa.Table) -> np.ndarray:
+    times = table.column("time").to_numpy().astype(np.float64)
     if len(times) == 0:
         raise DataError(f"{path}: the spectrogram has 0 rows; expected at least 300")
     row = _first_bad_row(~np.isfinite(times) | (np.diff(times, prepend=-np.inf) <= 0))
@@ -400,6 +396,21 @@ def read_spectrogram_times(path: Path) -> np.ndarray:
             "number of seconds"
         )
     return times
+
+
+def _open_spectrogram(path: Path) -> pq.ParquetFile:
+    path = Path(path)
+    handle = _open_parquet(path, "spectrogram")
+    expected = ("time", *SPECTROGRAM_COLUMNS)
+    _check_parquet_schema(path, handle.schema_arrow, expected, "Kaggle spectrogram file")
+    return handle
+
+
+def read_spectrogram_times(path: Path) -> np.ndarray:
+    """The ``time`` column (seconds, float64) of a spectrogram file, checked to increase."""
+    path = Path(path)
+    table = _read_table(_open_spectrogram(path), ["time"], path, "spectrogram")
+    return _spectrogram_times(path, table)
 
 
 def read_spectrogram(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -412,8 +423,11 @@ def read_spectrogram(path: Path) -> tuple[np.ndarray, np.ndarray]:
     power : array, shape (n_rows, 400), float32
         Raw power in ``SPECTROGRAM_COLUMNS`` order (LL, RL, LP, RP x 100 bins); NaNs kept.
     """
-    times = read_spectrogram_times(path)
-    table = _read_table(Path(path), list(SPECTROGRAM_COLUMNS), "spectrogram")
+    path = Path(path)
+    table = _read_table(
+        _open_spectrogram(path), ["time", *SPECTROGRAM_COLUMNS], path, "spectrogram"
+    )
+    times = _spectrogram_times(path, table)
     return times, _columns_to_array(table, SPECTROGRAM_COLUMNS).T
 
 

@@ -127,11 +127,11 @@ def test_resume_after_sigkill_recomputes_nothing_finished(tmp_path):
     ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("*.parquet"))) < 3:
+    while time.monotonic() < deadline and len(list(parts.glob("*.arrow"))) < 3:
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    finished = {p: p.stat().st_mtime_ns for p in parts.glob("*.parquet")}
+    finished = {p: p.stat().st_mtime_ns for p in parts.glob("*.arrow")}
     assert 3 <= len(finished) < 42, "the run was not interrupted part-way"
     summary = build_features(data, work, n_jobs=1, progress=False)
     assert summary.n_cached >= len(finished) and not summary.failures

@@ -11,13 +11,14 @@ WORK_DIR ?=
 DEMO_DIR ?= data/demo
 DEMO_EEGS ?= 300
 DEMO_SEED ?= 0
+FAMILIES ?=
 KAGGLE_DIR ?= data/raw/hms
 PYTEST_ARGS ?= -n 2
 
 DIRS = $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo demo-data validate test lint format data clean
+.PHONY: help install demo demo-data validate features bench test lint format data clean
 
 help: ## list the targets
 	@echo "usage: make TARGET [DATA_DIR=path] [WORK_DIR=path]"
@@ -41,10 +42,17 @@ demo-data: install ## generate the demo data set in data/demo (DEMO_EEGS=300, DE
 
 demo: install $(DEMO_DIR)/.complete ## set up, generate demo data, run every stage on it
 	$(BIN)/hms validate --data-dir $(DEMO_DIR)
+	$(BIN)/hms features --data-dir $(DEMO_DIR) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
 	@echo "demo: data in $(DEMO_DIR) (answer key for its test EEGs: $(DEMO_DIR)/demo_test_solution.csv)"
 
 validate: install ## check every file of DATA_DIR before a long run (exit 1 on any problem)
 	$(BIN)/hms validate $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+
+features: install ## compute (or reuse) the cached feature tables of DATA_DIR (FAMILIES=a,b)
+	$(BIN)/hms features $(DIRS) $(if $(FAMILIES),--families $(FAMILIES))
+
+bench: install ## benchmark feature extraction (windows/s, vs mne-features, peak RSS)
+	$(BIN)/python -m pipelines.bench
 
 test: install ## run the test suite (uses ../shared/hms_real_mini when present)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -174,9 +174,7 @@ class WindowSet:
     def segment_spectra(self) -> np.ndarray:
         """Scaled FFT of every segment: (..., 18, n_segments, n_freqs), complex64."""
         n_freqs = len(self.freqs)
-        return self.cached(
-            "fft", lambda: segment_fft(self.eeg, sfreq=self.sfreq)[..., :n_freqs]
-        )
+        return self.cached("fft", lambda: segment_fft(self.eeg, sfreq=self.sfreq)[..., :n_freqs])
 
     def psd(self, span: Span = FULL) -> np.ndarray:
         """Welch PSD over a span of each window: (n_windows, 18, n_freqs), uV^2/Hz."""

@@ -7,9 +7,9 @@
 - Muscle: 20-70 Hz log power, and its ratio to 0.5-20 Hz, from the shared Welch PSD.
 - EKG: R peaks are found once per recording (band-pass, rectify, ``find_peaks`` with a
   refractory distance and a threshold relative to the local maximum); each block records its
-  beats and the RR intervals ending in it, so a window's heart rate and RR regularity are sums
-  over its blocks. Without a usable EKG (flat, or no clear QRS) the rate columns are 0 and
-  ``ekg_ok`` is 0.
+  beats and the RR intervals ending in it (implausible ones, from a missed or an extra beat,
+  left out), so a window's heart rate and RR regularity are sums over its blocks. Without a
+  usable EKG (flat, disconnected, or no clear QRS) the rate columns are 0 and ``ekg_ok`` is 0.
 - EKG leakage: Pearson correlation of each channel with the raw EKG over the window, from
   per-block sums.
 
@@ -22,21 +22,21 @@ interval that crosses the border).
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
+from scipy.ndimage import maximum_filter1d, median_filter
 from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from features.bands import LOG_FLOOR
 from features.context import SCALES, WindowSet, block_reduce
 from features.montage import BIPOLAR_NAMES, CHAINS
 from features.spectral import band_power, chain_mean
-from features.temporal import block_std, recording_moments, span_moments
+from features.temporal import block_std, chain_average, recording_moments, span_moments
 
 VERSION = "1"
 
 FLAT_STD_UV = 0.5
 """A block whose standard deviation is below this (uV) is flat; EEG background is 5-100 uV."""
 
-FLAT_SHARE = 0.5
+MOSTLY = 0.5
 """A channel counts as flat (or as missing) in a window when more than this share of it is."""
 
 MUSCLE_BAND = (20.0, 70.0)
@@ -50,6 +50,10 @@ MIN_RR_SEC = 0.3
 
 MAX_RR_SEC = 2.0
 """Longer RR intervals (below 30 bpm) are taken as missed beats and left out of the rate."""
+
+RR_LOCAL_BEATS = 9
+RR_LOCAL_RANGE = (0.6, 1.5)
+"""Kept RR intervals lie within these multiples of the median of the 9 around them."""
 
 PEAK_REL_HEIGHT = 0.4
 """An R peak must reach this share of the largest rectified EKG value within ``LOCAL_SEC``."""
@@ -110,20 +114,33 @@ def r_peaks(ekg: np.ndarray, *, sfreq: float) -> tuple[np.ndarray, np.ndarray]:
     """
     ekg = np.asarray(ekg, dtype=np.float64)
     sos = butter(3, QRS_BAND_HZ, btype="bandpass", fs=sfreq, output="sos")
-    padlen = min(3 * (2 * len(sos) + 1), ekg.size - 1)
-    rectified = np.abs(sosfiltfilt(sos, ekg, padlen=max(padlen, 0)))
+    # Pad by a mirrored second so the filter's edge transient is not taken for a beat.
+    padlen = max(min(int(round(sfreq)), ekg.size - 1), 0)
+    rectified = np.abs(sosfiltfilt(sos, ekg, padtype="even", padlen=padlen))
     local_max = maximum_filter1d(rectified, size=int(round(LOCAL_SEC * sfreq)), mode="nearest")
     height = np.maximum(PEAK_REL_HEIGHT * local_max, EKG_MIN_UV)
     peaks, _ = find_peaks(rectified, height=height, distance=int(round(MIN_RR_SEC * sfreq)))
     return peaks, rectified
 
 
+def _plausible_rr(rr: np.ndarray) -> np.ndarray:
+    """RR intervals within ``RR_LOCAL_RANGE`` times the median of the ``RR_LOCAL_BEATS``
+    around them: a beat missed under an artefact (about 2x) or an extra detection (a T wave,
+    a spike) does not enter the rate or its variability."""
+    if rr.size == 0:
+        return np.zeros(0, dtype=bool)
+    local = median_filter(rr, size=RR_LOCAL_BEATS, mode="nearest")
+    low, high = RR_LOCAL_RANGE
+    return (rr >= low * local) & (rr <= high * local)
+
+
 def ekg_blocks(ekg: np.ndarray, *, sfreq: float, block: int) -> np.ndarray:
     """Per-block R-peak sums of EKG trace(s): (..., n_samples) -> (..., n_blocks, 6).
 
     Fields (``_EKG_FIELDS``): beats, RR intervals ending in the block (between
-    ``MIN_RR_SEC`` and ``MAX_RR_SEC``), their sum and sum of squares (s, s^2), the summed
-    rectified height of the beats (uV), and the mean rectified band-passed EKG (uV).
+    ``MIN_RR_SEC`` and ``MAX_RR_SEC`` and within ``RR_LOCAL_RANGE`` of the local median RR),
+    their sum and sum of squares (s, s^2), the summed rectified height of the beats (uV),
+    and the mean rectified band-passed EKG (uV).
     """
     rows = np.asarray(ekg).reshape(-1, ekg.shape[-1])
     n_blocks = rows.shape[-1] // block
@@ -133,7 +150,7 @@ def ekg_blocks(ekg: np.ndarray, *, sfreq: float, block: int) -> np.ndarray:
         peaks = peaks[peaks < n_blocks * block]
         where = peaks // block
         rr = np.diff(peaks) / sfreq
-        good = (rr >= MIN_RR_SEC) & (rr <= MAX_RR_SEC)
+        good = (rr >= MIN_RR_SEC) & (rr <= MAX_RR_SEC) & _plausible_rr(rr)
         rr_block = where[1:][good]
         rr = rr[good]
         out[i, :, 0] = np.bincount(where, minlength=n_blocks)
@@ -192,18 +209,43 @@ def _ekg_blocks(ws: WindowSet) -> np.ndarray:
     return ekg_blocks(ws.ekg, sfreq=ws.sfreq, block=ws.block_samples)
 
 
-def _ekg_products(ws: WindowSet) -> np.ndarray:
-    """Per-block means of EEG * EKG (..., 18, n_blocks, 1) and of EKG, EKG^2
-    (..., n_blocks, 2), both about the same per-signal references as the temporal moments."""
-    block = ws.block_samples
-    n = (ws.eeg.shape[-1] // block) * block
-    eeg = np.asarray(ws.eeg[..., :n], dtype=np.float64)
-    eeg = eeg - eeg.mean(axis=-1, keepdims=True)
-    ekg = np.asarray(ws.ekg[..., :n], dtype=np.float64)
-    ekg = ekg - ekg.mean(axis=-1, keepdims=True)
-    cross = block_reduce(eeg * ekg[..., None, :], block, np.mean)[..., None]
-    own = np.stack([block_reduce(ekg, block, np.mean), block_reduce(ekg * ekg, block, np.mean)], -1)
-    return cross, own
+def ekg_products(
+    eeg: np.ndarray, ekg: np.ndarray, *, block: int, chunk: int = 128
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-block means for the EEG-EKG correlation.
+
+    Parameters
+    ----------
+    eeg : array, shape (..., n_channels, n_samples)
+    ekg : array, shape (..., n_samples)
+        Same leading shape as ``eeg`` without the channel axis.
+
+    Returns
+    -------
+    cross : array, shape (..., n_channels, n_blocks, 1)
+        Mean ``x * ekg`` per block, both about their mean over the whole last axis (the
+        reference the temporal moments use; correlations do not depend on it).
+    own : array, shape (..., n_blocks, 2)
+        Mean ``ekg`` and ``ekg^2`` per block about the same reference.
+    """
+    n_blocks = eeg.shape[-1] // block
+    n = n_blocks * block
+    eeg = np.asarray(eeg)[..., :n]
+    ekg = np.asarray(ekg, dtype=np.float64)[..., :n]
+    ekg = (ekg - ekg.mean(axis=-1, keepdims=True)).reshape(*ekg.shape[:-1], n_blocks, block)
+    eeg_ref = eeg.mean(axis=-1, dtype=np.float64)  # (..., n_channels)
+    cross = np.empty((*eeg.shape[:-1], n_blocks))
+    for lo in range(0, n_blocks, chunk):  # small temporaries are reused, not paged in
+        hi = min(lo + chunk, n_blocks)
+        x = eeg[..., lo * block : hi * block].astype(np.float64) - eeg_ref[..., None]
+        x = x.reshape(*x.shape[:-1], hi - lo, block)
+        cross[..., lo:hi] = np.einsum("...cbt,...bt->...cb", x, ekg[..., lo:hi, :]) / block
+    own = np.stack([ekg.mean(axis=-1), (ekg * ekg).mean(axis=-1)], axis=-1)
+    return cross[..., None], own
+
+
+def _ekg_products(ws: WindowSet) -> tuple[np.ndarray, np.ndarray]:
+    return ekg_products(ws.eeg, ws.ekg, block=ws.block_samples)
 
 
 def ekg_correlation(
@@ -251,13 +293,13 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
             for j, name in enumerate(BIPOLAR_NAMES):
                 out[f"eeg_quality_nanfrac_{name}_{scale}"] = nan[:, j]
         out[f"eeg_quality_nanfrac_all_{scale}"] = nan.mean(axis=1)
-        out[f"eeg_quality_nanchans_all_{scale}"] = (nan > FLAT_SHARE).sum(axis=1).astype(float)
+        out[f"eeg_quality_nanchans_all_{scale}"] = (nan > MOSTLY).sum(axis=1).astype(float)
 
         flat = ws.block_mean("quality:flat", _flat_blocks, span)[..., 0]  # (n_w, 18)
         if full:
             for j, name in enumerate(BIPOLAR_NAMES):
                 out[f"eeg_quality_flatfrac_{name}_{scale}"] = flat[:, j]
-        out[f"eeg_quality_flatchans_all_{scale}"] = (flat > FLAT_SHARE).sum(axis=1).astype(float)
+        out[f"eeg_quality_flatchans_all_{scale}"] = (flat > MOSTLY).sum(axis=1).astype(float)
 
         psd = ws.psd(span)
         units = [(chain_mean(psd), tuple(CHAINS))]
@@ -284,7 +326,7 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
             cross = ws.block_mean("quality:ekg-cross", lambda w: products[0], span)[..., 0]
             own = ws.block_mean("quality:ekg-own", lambda w: products[1], span)
             corr = ekg_correlation(moments, cross, own)  # (n_w, 18)
-            chain_corr = chain_mean(corr[..., None])[..., 0]
+            chain_corr = chain_average(corr)
             for j, chain in enumerate(CHAINS):
                 out[f"eeg_quality_ekgcorr_{chain}_{scale}"] = chain_corr[:, j]
             out[f"eeg_quality_ekgcorr_max_{scale}"] = corr.max(axis=1)

@@ -13,7 +13,15 @@ from types import ModuleType
 
 import numpy as np
 
-from features import evolution, laterality, spectral, spectrogram
+from features import (
+    evolution,
+    laterality,
+    periodicity,
+    quality,
+    spectral,
+    spectrogram,
+    temporal,
+)
 
 
 @dataclass(frozen=True)
@@ -30,8 +38,11 @@ def _family(name: str, source: str, module: ModuleType) -> Family:
 
 FAMILIES: tuple[Family, ...] = (
     _family("spectral", "eeg", spectral),
+    _family("temporal", "eeg", temporal),
+    _family("periodicity", "eeg", periodicity),
     _family("laterality", "eeg", laterality),
     _family("evolution", "eeg", evolution),
+    _family("quality", "eeg", quality),
     _family("spectrogram", "spectrogram", spectrogram),
 )
 """Every family, in column order."""

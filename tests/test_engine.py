@@ -39,10 +39,17 @@ def _spectrogram(seed: int = 0, n_rows: int = 330):
     return times, rng.gamma(2.0, 1.0, size=(n_rows, 400)).astype(np.float32)
 
 
+# Documented edge effects (features/periodicity.py, features/quality.py): envelope peaks and
+# EKG beats near a window's edge fall differently when the window is cut out of its recording.
+EDGE_TOLERANCE = {"_peak_rate_": 0.1, "_peak_cv_": 0.1, "_ekg_hr": 1.0, "_ekg_rrcv": 0.02,
+                  "_ekg_snr": 0.02}  # fmt: skip
+
+
 def _assert_close(a: dict, b: dict, rtol=1e-3, atol=1e-3):
     assert list(a) == list(b)
     for name in a:
-        np.testing.assert_allclose(a[name], b[name], rtol=rtol, atol=atol, err_msg=name)
+        tol = next((t for key, t in EDGE_TOLERANCE.items() if key in name), atol)
+        np.testing.assert_allclose(a[name], b[name], rtol=rtol, atol=tol, err_msg=name)
 
 
 def test_recording_batch_equals_windows_cut_directly():

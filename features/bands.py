@@ -27,3 +27,15 @@ def band_mask(freqs: np.ndarray, band: tuple[float, float]) -> np.ndarray:
     """Boolean mask of the frequencies in ``[low, high)``."""
     low, high = band
     return (freqs >= low) & (freqs < high)
+
+
+def band_matrix(freqs: np.ndarray, bands: dict[str, tuple[float, float]]) -> np.ndarray:
+    """Integration weights: ``psd @ band_matrix(freqs, bands)`` gives every band's absolute
+    power (uV^2) in one product, shape (..., n_bands).
+
+    >>> freqs = np.arange(0, 10, 0.5)
+    >>> (np.ones_like(freqs) @ band_matrix(freqs, {"a": (1.0, 2.0)})).tolist()
+    [1.0]
+    """
+    df = freqs[1] - freqs[0]
+    return np.stack([band_mask(freqs, band) * df for band in bands.values()], axis=1)

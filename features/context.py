@@ -154,14 +154,20 @@ class WindowSet:
             return per_piece[..., first_rel : first_rel + count, :].mean(axis=-2)
 
         def prefix_sum() -> np.ndarray:
+            # Pieces first and contiguous, then one vector add per piece: several times
+            # faster than np.cumsum along an inner axis.
             wide = np.complex128 if np.iscomplexobj(per_piece) else np.float64
-            csum = np.cumsum(per_piece, axis=-2, dtype=wide)
-            return np.concatenate([np.zeros_like(csum[..., :1, :]), csum], axis=-2)
+            moved = np.moveaxis(per_piece, -2, 0)
+            csum = np.empty((moved.shape[0] + 1, *moved.shape[1:]), dtype=wide)
+            csum[0] = 0
+            csum[1:] = moved
+            for i in range(1, len(csum)):
+                csum[i] += csum[i - 1]
+            return csum
 
         csum = self.cached(f"prefix:{key}", prefix_sum)
         first = self.starts // self.block_samples + first_rel
-        total = np.take(csum, first + count, axis=-2) - np.take(csum, first, axis=-2)
-        return np.moveaxis(total, -2, 0) / count
+        return (csum[first + count] - csum[first]) / count
 
     def cached(self, key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """Memoise per-recording work shared by several families."""

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from features.bands import BANDS, LOG_FLOOR, band_mask
+from features.bands import BANDS, LOG_FLOOR, band_matrix
 from features.context import SCALES, WindowSet, block_reduce
 from features.montage import BIPOLAR_NAMES, CHAINS
-from features.spectral import band_power
 
 VERSION = "1"
 
@@ -33,7 +32,7 @@ def homologous_pairs() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
 def log_ratio(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """``log10(left / right)`` with a floor, so silent channels give a finite 0-ish ratio.
 
-    >>> float(log_ratio(np.array(100.0), np.array(10.0)))
+    >>> round(float(log_ratio(np.array(100.0), np.array(10.0))), 6)
     1.0
     """
     return np.log10((left + LOG_FLOOR) / (right + LOG_FLOOR))
@@ -90,22 +89,20 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
 
         left_all = np.concatenate(list(left.values()))
         right_all = np.concatenate(list(right.values()))
+        # Band sums are linear, so a region's band power (of its mean PSD) is the mean of its
+        # derivations' band powers, and band-summed spectra give the band's coherence.
+        weights = band_matrix(freqs, BANDS)
+        band_psd = psd @ weights  # (n_windows, 18, n_bands)
+        band_cross = ws.cross_spectrum(left_all, right_all, span) @ weights  # (n_w, 8, n_b)
         regions = {**{r: (left[r], right[r]) for r in REGIONS}, "hemi": (left_all, right_all)}
         for region, (li, ri) in regions.items():
-            for band_name, band in BANDS.items():
-                lp = band_power(psd[:, li].mean(axis=1), freqs, band)
-                rp = band_power(psd[:, ri].mean(axis=1), freqs, band)
-                out[f"eeg_laterality_lr_{band_name}_{region}_{scale}"] = log_ratio(lp, rp)
-            pair_corr = corr[:, li, ri]
-            out[f"eeg_laterality_homcorr_mean_{region}_{scale}"] = pair_corr.mean(axis=1)
-            cross = ws.cross_spectrum(li, ri, span)
-            for band_name, band in BANDS.items():
-                mask = band_mask(freqs, band)
-                # Band-summed spectra: the coherence of the band's power, not a mean over bins.
-                coh = coherence(
-                    cross[..., mask].sum(-1),
-                    psd[:, li][..., mask].sum(-1),
-                    psd[:, ri][..., mask].sum(-1),
-                )
-                out[f"eeg_laterality_coh_{band_name}_{region}_{scale}"] = coh.mean(axis=1)
+            lr = log_ratio(band_psd[:, li].mean(axis=1), band_psd[:, ri].mean(axis=1))
+            in_region = np.isin(left_all, li)
+            coh = coherence(band_cross[:, in_region], band_psd[:, li], band_psd[:, ri])
+            coh = coh.mean(axis=1)
+            for b, band_name in enumerate(BANDS):
+                out[f"eeg_laterality_lr_{band_name}_{region}_{scale}"] = lr[:, b]
+            out[f"eeg_laterality_homcorr_mean_{region}_{scale}"] = corr[:, li, ri].mean(axis=1)
+            for b, band_name in enumerate(BANDS):
+                out[f"eeg_laterality_coh_{band_name}_{region}_{scale}"] = coh[:, b]
     return out

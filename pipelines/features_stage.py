@@ -204,8 +204,14 @@ def compute_recording(task: RecordingTask) -> pa.Table:
             )
         except WindowError as err:
             raise DataError(f"{task.eeg_path}: {err}") from err
+        positions = group.index.to_numpy()
+        if len(positions) == len(rows):  # one spectrogram for the whole EEG: the usual case
+            order = np.argsort(positions, kind="stable")
+            in_order = np.array_equal(order, np.arange(len(order)))
+            features = columns if in_order else {k: v[order] for k, v in columns.items()}
+            continue
         for name, values in columns.items():
-            features.setdefault(name, np.empty(len(rows), dtype=np.float32))[group.index] = values
+            features.setdefault(name, np.empty(len(rows), dtype=np.float32))[positions] = values
     keys = [c for c in rows.columns if c in META_COLUMNS]
     arrays = [pa.array(rows[c]) for c in keys] + list(map(pa.array, features.values()))
     return pa.Table.from_arrays(arrays, names=[*keys, *features])

@@ -354,7 +354,7 @@ def inspect_spectrogram(path: Path) -> ParquetInfo:
 
 def _read_table(handle: pq.ParquetFile, columns: list[str], path: Path, what: str) -> pa.Table:
     try:
-        return handle.read(columns=columns)
+        return handle.read(columns=columns, use_threads=False)
     except (pa.ArrowException, OSError) as err:
         raise DataError(f"{path}: cannot read the {what} data: {err}") from err
 

@@ -7,10 +7,10 @@ and sums them per window with a cumulative sum. The same family code runs on win
 out directly (``WindowSet.from_windows``), which is the reference the tests compare against.
 
 Two grids, both anchored at the recording's first sample:
-- blocks: consecutive ``HOP_SEC`` (1 s) pieces; a span of a window is a run of whole blocks;
+- blocks: consecutive ``HOP_SEC`` (2 s) pieces; a span of a window is a run of whole blocks;
 - segments: ``SEGMENT_SEC`` (4 s) Hann-tapered pieces, one starting on every block; a span
   holds the segments that lie entirely inside it (Welch's estimate over that span).
-Windows must start on a whole block (every Kaggle offset is a whole number of seconds); the
+Windows must start on a whole block (every Kaggle offset is an even number of seconds); the
 engine cuts any other window directly.
 """
 

@@ -15,6 +15,7 @@ import numpy as np
 from features.context import WindowSet
 from features.montage import EEG_CHANNELS, SFREQ, bipolar_index, to_bipolar
 from features.registry import Family, select_families
+from features.spectra import segment_samples
 from features.spectrogram import SpectrogramSet
 from features.windows import (
     EEG_WINDOW_SEC,
@@ -139,7 +140,7 @@ def extract_recording(
         spec_set = SpectrogramSet.from_file(spectrogram_power, spectrogram_rows)
 
     rel = starts - lo
-    hop = int(round(sfreq))  # the WindowSet block grid is 1 s
+    hop = segment_samples(sfreq)[1]  # the WindowSet block grid
     on_grid = rel % hop == 0
     if on_grid.all():
         eeg_set = WindowSet.from_recording(eeg, ekg, nan_mask, rel, sfreq=sfreq)

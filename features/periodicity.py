@@ -139,15 +139,17 @@ def _binning_matrix(block: int, per_bin: int, lag: int) -> np.ndarray:
     return matrix
 
 
-def segment_acf(env: np.ndarray, *, env_sfreq: float, max_lag: int) -> np.ndarray:
+def segment_acf(
+    env: np.ndarray, *, env_sfreq: float, max_lag: int, hop_sec: float = 1.0
+) -> np.ndarray:
     """Autocorrelation (lags 0..max_lag, not normalised) of each mean-removed envelope segment.
 
-    Segments are ``ACF_SEGMENT_SEC`` long and start every second; returns
+    Segments are ``ACF_SEGMENT_SEC`` long and start every ``hop_sec``; returns
     (..., n_segments, max_lag + 1), with ``acf[..., k] = sum_t e[t] e[t + k]`` over each
     segment (float64).
     """
     n_seg = int(round(ACF_SEGMENT_SEC * env_sfreq))
-    hop = int(round(env_sfreq))
+    hop = int(round(hop_sec * env_sfreq))
     n_fft = 1 << int(np.ceil(np.log2(n_seg + max_lag + 1)))  # no circular wrap-around
     cosine = _cosine_matrix(n_fft, max_lag)
     signals = env.reshape(-1, env.shape[-1])
@@ -304,21 +306,25 @@ def peak_blocks(env: np.ndarray, *, env_sfreq: float, block_sec: float = 1.0) ->
     return out.reshape(*env.shape[:-1], n_blocks, 4)
 
 
-def peak_statistics(sums: np.ndarray, span_sec: float) -> dict[str, np.ndarray]:
+def peak_statistics(
+    sums: np.ndarray, span_sec: float, block_sec: float = 1.0
+) -> dict[str, np.ndarray]:
     """``peak_rate`` (peaks per second) and ``peak_cv`` (interval std / mean; 1 when fewer
-    than 3 intervals) from span means of :func:`peak_blocks` over 1 s blocks (..., 4).
+    than 3 intervals) from span means of :func:`peak_blocks` over ``block_sec`` blocks
+    (..., 4).
 
     >>> s = np.array([10.0, 9.0, 9.0, 9.0]) / 10  # ten peaks 1 s apart in 10 blocks
     >>> {k: float(v) for k, v in peak_statistics(s, span_sec=10).items()}
     {'peak_rate': 1.0, 'peak_cv': 0.0}
     """
     count, n_int, sum_int, sum_int2 = np.moveaxis(sums, -1, 0)
-    enough = n_int * span_sec >= 3 - 1e-9
+    n_blocks = span_sec / block_sec
+    enough = n_int * n_blocks >= 3 - 1e-9
     safe_n = np.where(enough, n_int, 1.0)
     mean = sum_int / safe_n
     var = np.maximum(sum_int2 / safe_n - mean**2, 0.0)
     cv = np.divide(np.sqrt(var), mean, out=np.ones_like(mean), where=enough & (mean > 0))
-    return {"peak_rate": count, "peak_cv": cv}
+    return {"peak_rate": count / block_sec, "peak_cv": cv}
 
 
 def delta_peak(psd: np.ndarray, freqs: np.ndarray) -> dict[str, np.ndarray]:
@@ -381,7 +387,12 @@ def _max_lag() -> int:
 def _acf_blocks(ws: WindowSet) -> np.ndarray:
     """Segment ACFs on the block grid: segment ``b`` starts on block ``b``; blocks whose
     segment would run past the end hold zeros (no span ever reaches them)."""
-    acf = segment_acf(_envelope(ws), env_sfreq=ENVELOPE_SFREQ, max_lag=_max_lag())
+    acf = segment_acf(
+        _envelope(ws),
+        env_sfreq=ENVELOPE_SFREQ,
+        max_lag=_max_lag(),
+        hop_sec=ws.block_samples / ws.sfreq,
+    )
     n_blocks = ws.eeg.shape[-1] // ws.block_samples
     pad = [(0, 0)] * acf.ndim
     pad[-2] = (0, n_blocks - acf.shape[-2])
@@ -389,13 +400,15 @@ def _acf_blocks(ws: WindowSet) -> np.ndarray:
 
 
 def _peak_blocks(ws: WindowSet) -> np.ndarray:
-    return peak_blocks(_envelope(ws), env_sfreq=ENVELOPE_SFREQ)
+    return peak_blocks(
+        _envelope(ws), env_sfreq=ENVELOPE_SFREQ, block_sec=ws.block_samples / ws.sfreq
+    )
 
 
-def _segment_span(span: Span) -> Span:
+def _segment_span(span: Span, block_sec: float) -> Span:
     """The span of segment *starts* whose segments lie inside ``span``."""
     lo, hi = span
-    return lo, hi - ACF_SEGMENT_SEC + 1.0
+    return lo, hi - ACF_SEGMENT_SEC + block_sec
 
 
 def compute(ws: WindowSet) -> dict[str, np.ndarray]:
@@ -404,11 +417,13 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
     n_seg = int(round(ACF_SEGMENT_SEC * ENVELOPE_SFREQ))
     lags_sec = np.arange(_max_lag() + 1) / ENVELOPE_SFREQ
     for scale, span in SCALES.items():
-        acf = ws.block_mean("periodicity:acf", _acf_blocks, _segment_span(span))
+        segment_starts = _segment_span(span, ws.block_samples / ws.sfreq)
+        acf = ws.block_mean("periodicity:acf", _acf_blocks, segment_starts)
         acf = normalised_acf(acf, n_seg=n_seg)  # (n_w, 18, n_lags)
         psd = ws.psd(span)
         sums = ws.block_mean("periodicity:peaks", _peak_blocks, span)
-        peaks = peak_statistics(sums, span[1] - span[0])  # each (n_w, 18)
+        # each (n_w, 18)
+        peaks = peak_statistics(sums, span[1] - span[0], ws.block_samples / ws.sfreq)
         chain_peaks = {k: chain_average(v) for k, v in peaks.items()}
         units = [(chain_mean(acf), chain_mean(psd), chain_peaks, tuple(CHAINS))]
         if scale == "50s":

@@ -16,8 +16,9 @@ import scipy.fft
 SEGMENT_SEC = 4.0
 """Segment length: 0.25 Hz resolution, enough to separate 0.5-2 Hz discharges from delta."""
 
-HOP_SEC = 1.0
-"""Segment hop; windows starting on any whole second share the same segment grid."""
+HOP_SEC = 2.0
+"""Segment hop (50% overlap). Windows starting on any even second share one segment grid:
+every Kaggle label offset is an even number of seconds."""
 
 
 def segment_samples(sfreq: float) -> tuple[int, int]:

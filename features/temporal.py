@@ -190,7 +190,10 @@ def block_std(moments: np.ndarray) -> np.ndarray:
 def recording_moments(ws: WindowSet) -> np.ndarray:
     """:func:`block_moments` of ``ws.eeg``, computed once per ``WindowSet`` (other families,
     e.g. quality, reuse it): (..., 18, n_blocks, 8)."""
-    return ws.cached(_MOMENTS_KEY, lambda: block_moments(ws.eeg, sfreq=ws.sfreq))
+    block_sec = ws.block_samples / ws.sfreq
+    return ws.cached(
+        _MOMENTS_KEY, lambda: block_moments(ws.eeg, sfreq=ws.sfreq, block_sec=block_sec)
+    )
 
 
 def span_moments(ws: WindowSet, span: Span) -> np.ndarray:

@@ -849,7 +849,9 @@ def _check_arguments(out_dir: Path, n_eegs: int, seed: int, n_jobs: int) -> None
         raise ValueError(f"{out_dir} exists and is not a folder")
 
 
-def _plan_dataset(rng: np.random.Generator, n_eegs: int, seed: int):
+def _plan_dataset(
+    rng: np.random.Generator, n_eegs: int, seed: int, rows_per_eeg: np.ndarray | None = None
+):
     """Decide ids, labels, truth and geometry of every recording (cheap; no signals)."""
     n_test = max(2, n_eegs // 30)
     sizes = sample_patient_sizes(rng, n_eegs)
@@ -876,6 +878,8 @@ def _plan_dataset(rng: np.random.Generator, n_eegs: int, seed: int):
         n_votes[idx] = sample_vote_totals(rng, name, len(idx))
         rows = _draw_from_histogram(rng, ROWS_PER_EEG[name], len(idx))
         n_rows[idx] = np.minimum(rows, MAX_DEMO_ROWS_PER_EEG)
+    if rows_per_eeg is not None:
+        n_rows[:n_eegs] = rows_per_eeg
     n_rows[n_eegs:] = 1
     # the test EEGs stand for the competition's hidden test set: rows with >= 10 votes
     n_votes[n_eegs:] = sample_vote_totals(rng, "high", n_test, min_votes=RELIABLE_MIN_VOTES)
@@ -933,7 +937,13 @@ def _plan_dataset(rng: np.random.Generator, n_eegs: int, seed: int):
 
 
 def write_demo_dataset(
-    out_dir: Path, *, n_eegs: int = 300, seed: int = 0, n_jobs: int = -1, progress: bool = True
+    out_dir: Path,
+    *,
+    n_eegs: int = 300,
+    seed: int = 0,
+    n_jobs: int = -1,
+    progress: bool = True,
+    rows_per_eeg: np.ndarray | None = None,
 ) -> dict:
     """Write a demo data set in the Kaggle HMS layout (see the module docstring).
 
@@ -951,6 +961,10 @@ def write_demo_dataset(
         joblib workers over recordings (-1 = all cores).
     progress : bool
         Show a tqdm bar over recordings.
+    rows_per_eeg : array of int, optional
+        Label rows of each train EEG (length ``n_eegs``), instead of drawing them from the
+        embedded distribution capped at ``MAX_DEMO_ROWS_PER_EEG`` (the benchmark passes the
+        real, uncapped distribution).
 
     Returns
     -------
@@ -963,7 +977,13 @@ def write_demo_dataset(
     out_dir = Path(out_dir)
     _check_arguments(out_dir, n_eegs, seed, n_jobs)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0x4C41424C]))
-    plans, train, truth, solution, n_patients = _plan_dataset(rng, int(n_eegs), int(seed))
+    if rows_per_eeg is not None:
+        rows_per_eeg = np.asarray(rows_per_eeg, dtype=np.int64)
+        if rows_per_eeg.shape != (n_eegs,) or np.any(rows_per_eeg < 1):
+            raise ValueError(f"rows_per_eeg must hold {n_eegs} positive counts")
+    plans, train, truth, solution, n_patients = _plan_dataset(
+        rng, int(n_eegs), int(seed), rows_per_eeg
+    )
     for sub in ("train_eegs", "train_spectrograms", "test_eegs", "test_spectrograms"):
         (out_dir / sub).mkdir(parents=True, exist_ok=True)
 

@@ -8,7 +8,7 @@ from features.windows import apply_nan_policy, cut_eeg_windows
 
 SFREQ = 200.0
 T = np.arange(0, 50, 1 / SFREQ)
-OFFSETS = np.array([0.0, 2.0, 17.0, 40.0, 70.0])
+OFFSETS = np.array([0.0, 2.0, 16.0, 40.0, 70.0])
 
 # Columns that depend on R peaks near the window's edges (see the module docstring): a window
 # cut alone and the same stretch of a recording may differ by an edge beat or interval.

@@ -8,7 +8,7 @@ from features.windows import cut_eeg_windows
 
 SFREQ = 200.0
 T = np.arange(0, 50, 1 / SFREQ)
-OFFSETS = np.array([0.0, 2.0, 17.0, 40.0, 70.0])
+OFFSETS = np.array([0.0, 2.0, 16.0, 40.0, 70.0])
 
 
 def _windows(signal: np.ndarray, n_windows: int = 2) -> WindowSet:

@@ -26,6 +26,10 @@ from features.windows import (
 )
 
 ENGINE_VERSION = "1"
+
+MAX_WINDOWS_PER_BATCH = 64
+"""Recordings with more label windows are processed in batches of consecutive windows, so
+memory is bounded by the batch (about 2 minutes of signal), not by the recording."""
 """Bump when the engine's own processing (NaN policy, montage, grids) changes numbers."""
 
 
@@ -124,6 +128,22 @@ def extract_recording(
     selected = _selected(families, has_spectrogram)
     offsets = np.atleast_1d(np.asarray(eeg_offsets_sec, dtype=np.float64))
     check_eeg_windows(raw.shape[-1], offsets, sfreq=sfreq)
+    if len(offsets) > MAX_WINDOWS_PER_BATCH:
+        order = np.argsort(offsets, kind="stable")
+        out: dict[str, np.ndarray] = {}
+        for lo in range(0, len(order), MAX_WINDOWS_PER_BATCH):
+            batch = order[lo : lo + MAX_WINDOWS_PER_BATCH]
+            columns = extract_recording(
+                raw,
+                offsets[batch],
+                sfreq=sfreq,
+                families=[f.name for f in selected],
+                spectrogram_power=spectrogram_power,
+                spectrogram_rows=None if spectrogram_rows is None else spectrogram_rows[batch],
+            )
+            for name, values in columns.items():
+                out.setdefault(name, np.empty(len(offsets), dtype=np.float32))[batch] = values
+        return out
     n_window = int(round(EEG_WINDOW_SEC * sfreq))
     starts = window_starts(offsets, sfreq=sfreq)
     # Only the stretch the windows cover is processed.

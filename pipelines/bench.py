@@ -107,7 +107,7 @@ def run_stage(data_dir: Path, work_dir: Path, n_jobs: int) -> dict:
 # --- the comparable subset, side by side ---------------------------------------------------
 
 
-def load_windows(data_dir: Path, max_recordings: int):
+def load_windows(data_dir: Path, max_recordings: int | None):
     """Bipolar, NaN-cleaned recordings and their window starts (first ``max_recordings``)."""
     layout = KaggleLayout(data_dir)
     labels = read_train_labels(layout.train_csv)
@@ -160,13 +160,14 @@ def mne_features_subset(windows: np.ndarray) -> np.ndarray:
         funcs_params={
             "pow_freq_bands__freq_bands": edges,
             "pow_freq_bands__normalize": False,
+            # The same resolution as ours: 4 s Welch segments.
             "pow_freq_bands__psd_params": {"welch_n_fft": 800, "welch_n_per_seg": 800},
         },
         n_jobs=1,
     )
 
 
-def side_by_side(data_dir: Path, max_recordings: int) -> dict:
+def side_by_side(data_dir: Path, max_recordings: int | None) -> dict:
     recordings = load_windows(data_dir, max_recordings)
     n_windows = sum(len(r[2]) for r in recordings)
     start = time.perf_counter()
@@ -194,7 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-eegs", type=int, default=300, help="EEGs of the larger data set")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=2, help="workers for the stage")
-    parser.add_argument("--subset-recordings", type=int, default=80)
+    parser.add_argument(
+        "--subset-recordings",
+        type=int,
+        default=None,
+        help="recordings of the larger set in the side-by-side run (default: all)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     args = parser.parse_args(argv)
 

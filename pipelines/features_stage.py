@@ -64,6 +64,9 @@ TRAIN_KEYS = (
     "spectrogram_label_offset_seconds",
 )
 TEST_KEYS = ("eeg_id", "spectrogram_id", "patient_id")
+PACKED_COLUMN = "__features__"
+PART_FORMAT = 2
+"""Bump when the layout of a part file changes, so old parts are not read."""
 META_COLUMNS = frozenset((*TRAIN_KEYS, *TEST_KEYS, *VOTE_COLUMNS))
 """Columns of a feature table that are keys or targets, not features."""
 
@@ -122,6 +125,10 @@ class FeaturePaths:
         return self.root / f"{self.split}_parts"
 
     @property
+    def names(self) -> Path:
+        return self.root / "feature_names"
+
+    @property
     def config(self) -> Path:
         return self.root / "config.json"
 
@@ -147,6 +154,7 @@ class RecordingTask:
     eeg_path: Path
     spectrogram_paths: dict[int, Path]
     part_path: Path
+    names_dir: Path
     families: tuple[str, ...] | None
 
 
@@ -173,11 +181,11 @@ def _offset_columns(split: str) -> tuple[str, str]:
     return "eeg_offset", "spectrogram_offset"
 
 
-def compute_recording(task: RecordingTask) -> pa.Table:
+def compute_recording(task: RecordingTask) -> tuple[pa.Table, list[str]]:
     """Read one recording once and compute every label window's features.
 
-    Returns the recording's part of the table: key (and vote) columns, then float32
-    features, rows in label-file order.
+    Returns the recording's part of the table (key and vote columns, then the float32
+    features packed in one column, rows in label-file order) and the feature names.
     """
     raw = read_eeg(task.eeg_path)
     eeg_col, spec_col = _offset_columns(task.split)
@@ -212,9 +220,25 @@ def compute_recording(task: RecordingTask) -> pa.Table:
             continue
         for name, values in columns.items():
             features.setdefault(name, np.empty(len(rows), dtype=np.float32))[positions] = values
+    # Features travel as one fixed-size-list column (building 1,500 Arrow columns per
+    # recording costs more than computing some families); their names go in a side file
+    # named by their hash, and the table gets its named columns once per row group.
+    names = list(features)
+    names_hash = _short_hash(names)
+    matrix = np.stack(list(features.values()), axis=1).astype(np.float32, copy=False)
+    packed = pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), len(names))
     keys = [c for c in rows.columns if c in META_COLUMNS]
-    arrays = [pa.array(rows[c]) for c in keys] + list(map(pa.array, features.values()))
-    return pa.Table.from_arrays(arrays, names=[*keys, *features])
+    table = pa.Table.from_arrays(
+        [*(pa.array(rows[c]) for c in keys), packed], names=[*keys, PACKED_COLUMN]
+    )
+    return table.replace_schema_metadata({"feature_names": names_hash}), names
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 def write_table_atomic(table: pa.Table, path: Path) -> None:
@@ -236,7 +260,10 @@ def run_task(task: RecordingTask) -> Outcome:
     if task.part_path.exists():
         return Outcome(task.eeg_id, len(task.rows), 0.0, cached=True)
     try:
-        table = compute_recording(task)
+        table, names = compute_recording(task)
+        names_path = task.names_dir / f"{table.schema.metadata[b'feature_names'].decode()}.json"
+        if not names_path.exists():
+            _write_text_atomic(names_path, json.dumps(names))
         write_table_atomic(table, task.part_path)
     except (DataError, WindowError, ValueError, OSError) as err:
         return Outcome(task.eeg_id, 0, time.perf_counter() - start, error=str(err))
@@ -274,12 +301,17 @@ def make_tasks(
             int(s): layout.spectrogram_path(split, s) for s in group["spectrogram_id"].unique()
         }
         stamp = [
+            PART_FORMAT,
             group.to_csv(index=False),
             _file_stamp(eeg_path),
             [_file_stamp(p) for p in spec_paths.values()],
         ]
         part = paths.parts / f"{int(eeg_id)}-{_short_hash(stamp, 10)}.arrow"
-        tasks.append(RecordingTask(split, int(eeg_id), group, eeg_path, spec_paths, part, families))
+        tasks.append(
+            RecordingTask(
+                split, int(eeg_id), group, eeg_path, spec_paths, part, paths.names, families
+            )
+        )
     return tasks
 
 
@@ -326,6 +358,17 @@ class FeatureSummary:
         return self.n_windows_computed / self.seconds if self.seconds > 0 else float("nan")
 
 
+def _unpack(table: pa.Table, names_dir: Path) -> pa.Table:
+    """Key columns, then one named float32 column per feature (from the packed column)."""
+    names_hash = table.schema.metadata[b"feature_names"].decode()
+    names = json.loads((names_dir / f"{names_hash}.json").read_text())
+    packed = table.column(PACKED_COLUMN).combine_chunks()
+    matrix = packed.flatten().to_numpy().reshape(len(table), len(names))
+    keys = table.drop_columns([PACKED_COLUMN])
+    columns = [pa.array(matrix[:, j]) for j in range(len(names))]
+    return pa.Table.from_arrays([*keys.columns, *columns], names=[*keys.column_names, *names])
+
+
 def _assemble(
     tasks: list[RecordingTask], failed: set[int], out: Path, rows_per_group: int = 8192
 ) -> tuple[int, int]:
@@ -337,24 +380,26 @@ def _assemble(
     n_rows = n_columns = 0
 
     def flush() -> None:
-        if pending:
-            writer.write_table(pa.concat_tables(pending))
-            pending.clear()
+        nonlocal writer, n_columns
+        if not pending:
+            return
+        table = _unpack(pa.concat_tables(pending), tasks[0].names_dir)
+        pending.clear()
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, table.schema)
+            n_columns = table.num_columns
+        writer.write_table(table)
 
     try:
         for task in tasks:
             if task.eeg_id in failed:
                 continue
             table = feather.read_table(task.part_path, memory_map=True)
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema)
-                n_columns = table.num_columns
             pending.append(table)
             n_rows += table.num_rows
             if sum(t.num_rows for t in pending) >= rows_per_group:
                 flush()
-        if writer is not None:
-            flush()
+        flush()
     finally:
         if writer is not None:
             writer.close()

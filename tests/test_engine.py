@@ -148,3 +148,14 @@ def test_real_recordings_give_finite_features(real_mini):
         assert not bad, f"eeg {eeg_id}: {bad[:5]}"
         n += len(rows)
     assert n == 91
+
+
+def test_long_recordings_are_batched_with_the_same_result(monkeypatch):
+    import features.engine as engine
+
+    raw = _recording(7, seconds=120)
+    offsets = np.arange(0, 70, 2.0)[::-1]  # 35 windows, in reverse order
+    whole = extract_recording(raw, offsets)
+    monkeypatch.setattr(engine, "MAX_WINDOWS_PER_BATCH", 8)
+    batched = extract_recording(raw, offsets)
+    _assert_close(whole, batched, rtol=1e-4, atol=1e-4)

@@ -35,8 +35,7 @@ def patient_folds(
     patients, patient_index = np.unique(patient_id, return_inverse=True)
     if n_folds < 2 or n_folds > len(patients):
         raise ValueError(
-            f"n_folds must be between 2 and the number of patients ({len(patients)}), "
-            f"got {n_folds}"
+            f"n_folds must be between 2 and the number of patients ({len(patients)}), got {n_folds}"
         )
     classes, class_index = np.unique(consensus, return_inverse=True)
     counts = np.zeros((len(patients), len(classes)))
@@ -61,6 +60,7 @@ def patient_folds(
 def fold_table(folds: np.ndarray, patient_id: np.ndarray, consensus: np.ndarray) -> pd.DataFrame:
     """Rows, patients and class counts per fold (for summaries and reports)."""
     frame = pd.DataFrame({"fold": folds, "patient_id": patient_id, "consensus": consensus})
-    table = frame.groupby("fold").agg(rows=("patient_id", "size"), patients=("patient_id", "nunique"))
+    grouped = frame.groupby("fold")
+    table = grouped.agg(rows=("patient_id", "size"), patients=("patient_id", "nunique"))
     by_class = pd.crosstab(frame["fold"], frame["consensus"])
     return table.join(by_class)

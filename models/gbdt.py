@@ -1,0 +1,249 @@
+"""CatBoost and LightGBM multiclass models that learn the experts' vote distribution.
+
+Soft labels by row expansion: a row whose votes are split between classes becomes one row per
+class with votes, labelled with that class and weighted by its vote fraction (times the row's
+own weight). The multiclass log loss of the expanded rows is exactly the cross-entropy of
+the predicted distribution against the vote distribution, so minimising it minimises the
+competition's KL divergence (they differ by the votes' entropy, a constant). Both libraries
+use their native multiclass objective, so nothing custom runs inside the boosters.
+
+An optional starting margin (``init_margin``: raw scores, one per class) lets a second
+stage continue from a first stage's predictions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from models.labels import CLASSES
+
+N_CLASSES = len(CLASSES)
+
+
+def softmax(margin: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of raw scores (n_rows, n_classes)."""
+    z = margin - margin.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def expand_soft_labels(
+    probs: np.ndarray, weight: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows -> one row per class with positive probability.
+
+    Parameters
+    ----------
+    probs : array, shape (n_rows, n_classes)
+        Vote distributions (rows sum to 1).
+    weight : array, shape (n_rows,), optional
+        Row weights (default 1).
+
+    Returns
+    -------
+    source : array, shape (n_expanded,)
+        Row index each expanded row comes from (take features with ``X[source]``).
+    label : array, shape (n_expanded,)
+        Class index.
+    sample_weight : array, shape (n_expanded,)
+        ``weight[source] * probs[source, label]``.
+
+    Examples
+    --------
+    >>> src, lab, w = expand_soft_labels(np.array([[0.75, 0.25], [0.0, 1.0]]))
+    >>> src.tolist(), lab.tolist(), w.tolist()
+    ([0, 0, 1], [0, 1, 1], [0.75, 0.25, 1.0])
+    """
+    probs = np.asarray(probs, dtype=np.float64)
+    weight = np.ones(len(probs)) if weight is None else np.asarray(weight, dtype=np.float64)
+    source, label = np.nonzero(probs > 0)
+    return source, label, weight[source] * probs[source, label]
+
+
+@dataclass
+class FitResult:
+    """A fitted booster and the number of rounds it kept."""
+
+    model: object
+    best_iteration: int
+    history: list[float] = field(default_factory=list)
+
+
+def _expanded(X, probs, weight, init_margin):
+    source, label, sample_weight = expand_soft_labels(probs, weight)
+    margin = None if init_margin is None else np.asarray(init_margin)[source]
+    return X[source], label, sample_weight, margin
+
+
+# --- LightGBM ------------------------------------------------------------------------------
+
+LIGHTGBM_DEFAULTS: dict = {
+    "learning_rate": 0.05,
+    "num_leaves": 31,
+    "min_data_in_leaf": 20,
+    "feature_fraction": 0.3,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "max_bin": 63,
+}
+
+
+def fit_lightgbm(
+    X: np.ndarray,
+    probs: np.ndarray,
+    *,
+    weight: np.ndarray | None = None,
+    params: dict | None = None,
+    n_rounds: int = 1000,
+    eval_set: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
+    early_stopping: int = 50,
+    init_margin: np.ndarray | None = None,
+    eval_init_margin: np.ndarray | None = None,
+    seed: int = 0,
+    n_threads: int = 0,
+) -> FitResult:
+    """Train a LightGBM multiclass booster on soft labels (see module docstring).
+
+    ``eval_set`` is ``(X_val, probs_val, weight_val)``; with it, training stops after
+    ``early_stopping`` rounds without improvement and ``best_iteration`` is kept.
+    """
+    import lightgbm as lgb
+
+    Xe, label, sample_weight, margin = _expanded(X, probs, weight, init_margin)
+    full_params = {
+        **LIGHTGBM_DEFAULTS,
+        **(params or {}),
+        "objective": "multiclass",
+        "num_class": N_CLASSES,
+        "seed": seed,
+        "deterministic": True,
+        "force_row_wise": True,
+        "num_threads": n_threads,
+        "verbose": -1,
+    }
+    train = lgb.Dataset(Xe, label=label, weight=sample_weight, init_score=margin)
+    valid_sets, callbacks, history = [], [], {}
+    if eval_set is not None:
+        Xv, pv, wv, mv = _expanded(*eval_set, eval_init_margin)
+        valid_sets = [lgb.Dataset(Xv, label=pv, weight=wv, init_score=mv, reference=train)]
+        callbacks = [
+            lgb.early_stopping(early_stopping, verbose=False),
+            lgb.record_evaluation(history),
+        ]
+    booster = lgb.train(
+        full_params, train, num_boost_round=n_rounds, valid_sets=valid_sets, callbacks=callbacks
+    )
+    best = booster.best_iteration if eval_set is not None and booster.best_iteration else n_rounds
+    curve = list(history.get("valid_0", {}).get("multi_logloss", []))
+    return FitResult(booster, int(best), curve)
+
+
+def lightgbm_margin(booster, X: np.ndarray, n_rounds: int | None = None) -> np.ndarray:
+    """Raw scores (n_rows, 6) of a LightGBM booster (without any starting margin)."""
+    return booster.predict(X, raw_score=True, num_iteration=n_rounds)
+
+
+# --- CatBoost ------------------------------------------------------------------------------
+
+CATBOOST_DEFAULTS: dict = {
+    "learning_rate": 0.08,
+    "depth": 6,
+    "l2_leaf_reg": 3.0,
+    "border_count": 64,
+    "rsm": 0.3,
+}
+
+
+def fit_catboost(
+    X: np.ndarray,
+    probs: np.ndarray,
+    *,
+    weight: np.ndarray | None = None,
+    params: dict | None = None,
+    n_rounds: int = 1000,
+    eval_set: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None = None,
+    early_stopping: int = 50,
+    init_margin: np.ndarray | None = None,
+    eval_init_margin: np.ndarray | None = None,
+    seed: int = 0,
+    n_threads: int = -1,
+) -> FitResult:
+    """Train a CatBoost multiclass model on soft labels (see module docstring)."""
+    from catboost import CatBoostClassifier, Pool
+
+    Xe, label, sample_weight, margin = _expanded(X, probs, weight, init_margin)
+    model = CatBoostClassifier(
+        **{**CATBOOST_DEFAULTS, **(params or {})},
+        iterations=n_rounds,
+        loss_function="MultiClass",
+        classes_count=N_CLASSES,
+        random_seed=seed,
+        thread_count=n_threads,
+        verbose=False,
+        allow_writing_files=False,
+    )
+    train = Pool(Xe, label=label, weight=sample_weight, baseline=margin)
+    kwargs = {}
+    if eval_set is not None:
+        Xv, pv, wv, mv = _expanded(*eval_set, eval_init_margin)
+        kwargs = {
+            "eval_set": Pool(Xv, label=pv, weight=wv, baseline=mv),
+            "early_stopping_rounds": early_stopping,
+            "use_best_model": True,
+        }
+    model.fit(train, **kwargs)
+    best = model.get_best_iteration() if eval_set is not None else None
+    best = n_rounds if best is None else best + 1
+    curve = list(model.get_evals_result().get("validation", {}).get("MultiClass", []))
+    return FitResult(model, int(best), curve)
+
+
+def catboost_margin(model, X: np.ndarray, n_rounds: int | None = None) -> np.ndarray:
+    """Raw scores (n_rows, 6) of a CatBoost model (without any starting margin)."""
+    end = 0 if n_rounds is None else n_rounds
+    return np.asarray(model.predict(X, prediction_type="RawFormulaVal", ntree_end=end))
+
+
+# --- one interface ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    name: str
+    fit: object
+    margin: object
+    file_name: str
+
+
+MODEL_KINDS: dict[str, ModelKind] = {
+    "lightgbm": ModelKind("lightgbm", fit_lightgbm, lightgbm_margin, "lightgbm.txt"),
+    "catboost": ModelKind("catboost", fit_catboost, catboost_margin, "catboost.cbm"),
+}
+
+
+def save_model(kind: str, model, path: Path) -> None:
+    """Native formats only: LightGBM text model, CatBoost ``.cbm`` (no pickle)."""
+    if kind == "lightgbm":
+        model.save_model(str(path))
+    elif kind == "catboost":
+        model.save_model(str(path), format="cbm")
+    else:
+        raise ValueError(f"unknown model kind {kind!r}")
+
+
+def load_model(kind: str, path: Path):
+    if kind == "lightgbm":
+        import lightgbm as lgb
+
+        return lgb.Booster(model_file=str(path))
+    if kind == "catboost":
+        from catboost import CatBoostClassifier
+
+        model = CatBoostClassifier()
+        model.load_model(str(path), format="cbm")
+        return model
+    raise ValueError(f"unknown model kind {kind!r}")

@@ -150,12 +150,14 @@ def lightgbm_margin(booster, X: np.ndarray, n_rounds: int | None = None) -> np.n
 # --- CatBoost ------------------------------------------------------------------------------
 
 CATBOOST_DEFAULTS: dict = {
-    "learning_rate": 0.08,
-    "depth": 6,
+    "learning_rate": 0.15,
+    "depth": 5,
     "l2_leaf_reg": 3.0,
-    "border_count": 64,
-    "rsm": 0.3,
+    "border_count": 32,
 }
+"""Measured on the demo data (1,800 rows x 1,474 features, 2 cores): these settings reach the
+same CV as depth 6 / 64 borders / ``rsm`` 0.3 / learning rate 0.08 in a quarter of the
+time; CatBoost's ``rsm`` below 1 also spends as much system time as compute time here."""
 
 
 def fit_catboost(

@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from models.bundle import ColumnMismatchError
 from pipelines.config import DATA_DIR_ENV, WORK_DIR_ENV, resolve_data_dir, resolve_work_dir
 from pipelines.kaggle_io import DataError
 
@@ -118,6 +119,134 @@ def _cmd_features(args: argparse.Namespace) -> int:
     return status
 
 
+def _print_table(frame, columns, formats) -> None:
+    widths = {
+        c: max(len(c), *(len(formats.get(c, "{}").format(v)) for v in frame[c])) for c in columns
+    }
+    print("  " + "  ".join(c.ljust(widths[c]) for c in columns))
+    for _, row in frame.iterrows():
+        cells = [formats.get(c, "{}").format(row[c]).ljust(widths[c]) for c in columns]
+        print("  " + "  ".join(cells))
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from pipelines.train_stage import train
+
+    summary = train(
+        resolve_data_dir(args.data_dir),
+        resolve_work_dir(args.work_dir),
+        models=tuple(args.models.split(",")),
+        strategy=args.strategy,
+        compare_strategies=args.compare_strategies,
+        n_folds=args.folds,
+        seed=args.seed,
+        families=args.families.split(",") if args.families else None,
+        n_jobs=args.n_jobs,
+        storage=args.storage,
+        use_tuned=not args.defaults,
+        progress=not args.quiet,
+    )
+    print(
+        f"train: {summary.n_rows} rows ({summary.n_reliable} with >= 10 votes), "
+        f"{summary.n_patients} patients, {len(summary.folds)} folds, strategy "
+        f"{summary.strategy}, in {summary.seconds:.0f} s"
+    )
+    for kind, source in summary.params_source.items():
+        detail = f" (study {source['study']}, trial {source['trial']})" if "study" in source else ""
+        print(f"  {kind} parameters: {source['source']}{detail}")
+    if summary.strategy_table is not None:
+        print("strategies (out-of-fold KL):")
+        _print_table(
+            summary.strategy_table,
+            ["model", "strategy", "kl_all", "kl_reliable", "kl_one_per_eeg"],
+            {k: "{:.4f}" for k in ("kl_all", "kl_reliable", "kl_one_per_eeg")},
+        )
+    print("cross-validation (out-of-fold KL, patient folds):")
+    _print_table(
+        summary.table,
+        ["model", "kl_all", "kl_reliable", "kl_one_per_eeg", "note"],
+        {k: "{:.4f}" for k in ("kl_all", "kl_reliable", "kl_one_per_eeg")},
+    )
+    print(f"  bundle: {summary.bundle}")
+    return 0
+
+
+def _cmd_tune(args: argparse.Namespace) -> int:
+    from pipelines.tune_stage import tune
+
+    summaries = tune(
+        resolve_data_dir(args.data_dir),
+        resolve_work_dir(args.work_dir),
+        kinds=tuple(args.models.split(",")),
+        n_trials=args.n_trials,
+        n_folds=args.folds,
+        seed=args.seed,
+        storage=args.storage,
+        families=args.families.split(",") if args.families else None,
+        n_jobs=args.n_jobs,
+        timeout_s=args.timeout,
+        progress=not args.quiet,
+    )
+    for s in summaries:
+        best = "none yet" if s.best_value is None else f"{s.best_value:.4f}"
+        print(
+            f"tune {s.kind}: study {s.study} holds {s.n_finished} finished trials "
+            f"({s.n_run_now} run now, {s.seconds:.0f} s); best KL (>= 10 votes) {best}"
+        )
+        if s.best_params:
+            print(f"  best parameters: {json.dumps(s.best_params)}")
+        print(f"  storage: {s.storage}")
+    print("make train uses the best parameters found")
+    return 0
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    from pipelines.submit_stage import submit
+
+    summary = submit(
+        resolve_data_dir(args.data_dir),
+        resolve_work_dir(args.work_dir),
+        model_dir=Path(args.model) if args.model else None,
+        out=Path(args.out) if args.out else None,
+        n_jobs=args.n_jobs,
+        progress=not args.quiet,
+    )
+    print(
+        f"submit: {summary.n_rows} test EEGs predicted with {summary.bundle} in "
+        f"{summary.seconds:.1f} s"
+    )
+    print(f"  submission: {summary.path}")
+    return 0
+
+
+def _cmd_predict(args: argparse.Namespace) -> int:
+    from pipelines.submit_stage import Predictor
+    from pipelines.train_stage import latest_bundle
+
+    model = Path(args.model) if args.model else latest_bundle(resolve_work_dir(args.work_dir))
+    predictor = Predictor(model)
+    start = time.perf_counter()
+    probs = predictor.predict(
+        Path(args.eeg), Path(args.spectrogram) if args.spectrogram else None, args.offset
+    )
+    out = {"eeg": args.eeg, "probabilities": probs, "model": str(model)}
+    out["seconds"] = round(time.perf_counter() - start, 4)
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+def _add_model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--models", default="lightgbm,catboost", help="comma list of models")
+    p.add_argument("--folds", type=int, default=5, help="patient folds (default 5)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--families", default=None, help="feature families (default: all)")
+    p.add_argument("--n-jobs", type=int, default=-1, help="feature workers (default: all)")
+    p.add_argument(
+        "--storage", default=None, help="Optuna storage URL (default: sqlite under WORK_DIR/tuning)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hms",
@@ -141,6 +270,55 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_features)
 
+    p = sub.add_parser("train", help="patient-fold CV, baselines, blend and a model bundle")
+    _add_dirs(p)
+    _add_model_args(p)
+    p.add_argument(
+        "--strategy",
+        default=None,
+        choices=["plain", "weighted", "two_stage"],
+        help="how low-vote rows count (default: the one chosen by CV)",
+    )
+    p.add_argument(
+        "--compare-strategies",
+        action="store_true",
+        help="cross-validate every strategy and use the best",
+    )
+    p.add_argument(
+        "--defaults",
+        action="store_true",
+        help="use default parameters even if a tuning study exists",
+    )
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("tune", help="Optuna study per model on the same patient folds")
+    _add_dirs(p)
+    _add_model_args(p)
+    p.add_argument(
+        "--n-trials",
+        type=int,
+        default=20,
+        help="run until the study holds this many finished trials",
+    )
+    p.add_argument("--timeout", type=float, default=None, help="seconds per model, at most")
+    p.set_defaults(func=_cmd_tune)
+
+    p = sub.add_parser("submit", help="predict test.csv and write a Kaggle submission")
+    _add_dirs(p)
+    p.add_argument("--model", default=None, help="bundle folder (default: the latest)")
+    p.add_argument("--out", default=None, help="CSV path (default WORK_DIR/submissions/...)")
+    p.add_argument("--n-jobs", type=int, default=-1)
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=_cmd_submit)
+
+    p = sub.add_parser("predict", help="the six probabilities of one EEG file, as JSON")
+    p.add_argument("eeg", help="EEG parquet file (Kaggle layout)")
+    p.add_argument("--spectrogram", default=None, help="its Kaggle spectrogram parquet file")
+    p.add_argument("--offset", type=float, default=0.0, help="window start, seconds (default 0)")
+    p.add_argument("--model", default=None, help="bundle folder (default: the latest)")
+    p.add_argument("--work-dir", default=None, help="where the latest bundle is looked for")
+    p.set_defaults(func=_cmd_predict)
+
     p = sub.add_parser("score", help="KL of a submission against an answer key of vote counts")
     p.add_argument("solution", help="CSV with eeg_id + the six *_vote columns (vote counts)")
     p.add_argument("submission", help="CSV with eeg_id + the six *_vote columns (probabilities)")
@@ -162,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except DataError as err:
+    except (DataError, ColumnMismatchError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,0 +1,208 @@
+"""``hms tune``: Optuna tunes each model on the same patient folds as ``hms train``.
+
+The study lives in a database: SQLite under the work dir by default
+(``tuning/optuna.db``), or any SQLAlchemy URL given with ``--storage`` so several machines
+can share one study. ``--n-trials N`` runs until the study holds N finished trials, so an
+interrupted study resumes where it stopped. The sampler is a seeded TPE (its seed moves on
+with the number of trials already in the study, so a resumed study does not repeat its
+first proposals); a median pruner stops trials whose first folds are already bad.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.cv import cross_validate
+from models.folds import patient_folds
+from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
+
+TARGET = "kl_reliable"
+"""Trials minimise the out-of-fold KL on rows with >= 10 votes (all rows if there are none)."""
+
+
+def default_db(work_dir: Path) -> Path:
+    return Path(work_dir).resolve() / "tuning" / "optuna.db"
+
+
+def default_storage(work_dir: Path) -> str:
+    path = default_db(work_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path}"
+
+
+def study_name(dataset_key: str, kind: str) -> str:
+    return f"{dataset_key}-{kind}"
+
+
+def suggest(trial, kind: str) -> dict:
+    """The search space of each model, around its defaults."""
+    if kind == "lightgbm":
+        return {
+            **LIGHTGBM_DEFAULTS,
+            "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.15, log=True),
+            "num_leaves": trial.suggest_int("num_leaves", 7, 63, log=True),
+            "min_data_in_leaf": trial.suggest_int("min_data_in_leaf", 5, 100, log=True),
+            "feature_fraction": trial.suggest_float("feature_fraction", 0.05, 0.6),
+            "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 30.0, log=True),
+        }
+    if kind == "catboost":
+        return {
+            **CATBOOST_DEFAULTS,
+            "learning_rate": trial.suggest_float("learning_rate", 0.05, 0.3, log=True),
+            "depth": trial.suggest_int("depth", 3, 7),
+            "l2_leaf_reg": trial.suggest_float("l2_leaf_reg", 0.3, 30.0, log=True),
+        }
+    raise ValueError(f"unknown model kind {kind!r}")
+
+
+def _fold_target(scores: dict) -> float:
+    value = scores.get(TARGET, float("nan"))
+    return scores["kl_all"] if not np.isfinite(value) else value
+
+
+def open_study(storage: str, name: str, seed: int, *, create: bool = True):
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if not create:
+        return optuna.load_study(study_name=name, storage=storage)
+    existing = 0
+    try:
+        existing = len(optuna.load_study(study_name=name, storage=storage).trials)
+    except KeyError:
+        pass
+    return optuna.create_study(
+        study_name=name,
+        storage=storage,
+        direction="minimize",
+        load_if_exists=True,
+        sampler=optuna.samplers.TPESampler(seed=seed + existing, n_startup_trials=5),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
+    )
+
+
+@dataclass
+class TuneSummary:
+    kind: str
+    study: str
+    storage: str
+    n_finished: int
+    n_run_now: int
+    best_value: float | None
+    best_params: dict | None
+    seconds: float
+
+
+def tune(
+    data_dir: Path,
+    work_dir: Path,
+    *,
+    kinds: tuple[str, ...] = ("lightgbm", "catboost"),
+    n_trials: int = 20,
+    n_folds: int = 5,
+    seed: int = 0,
+    strategy: str | None = None,
+    storage: str | None = None,
+    families=None,
+    n_jobs: int = -1,
+    timeout_s: float | None = None,
+    progress: bool = True,
+) -> list[TuneSummary]:
+    """Run each model's study until it holds ``n_trials`` finished trials."""
+    import optuna
+
+    from pipelines.train_stage import DEFAULT_STRATEGY, load_training_data
+
+    data = load_training_data(
+        data_dir, work_dir, families=families, n_jobs=n_jobs, progress=progress
+    )
+    folds = patient_folds(data.patient_id, data.votes.argmax(axis=1), n_folds=n_folds, seed=seed)
+    storage = storage or default_storage(work_dir)
+    dataset_key = data.table_path.parent.parent.name
+    out = []
+    for kind in kinds:
+        start = time.perf_counter()
+        name = study_name(dataset_key, kind)
+        study = open_study(storage, name, seed)
+        done = [t for t in study.trials if t.state.is_finished()]
+        remaining = max(0, n_trials - len(done))
+
+        def objective(trial, kind=kind):
+            params = suggest(trial, kind)
+            seen: list[float] = []
+
+            def on_fold(fold: int, scores: dict) -> None:
+                seen.append(_fold_target(scores))
+                trial.report(float(np.mean(seen)), step=fold)
+                if trial.should_prune():
+                    raise optuna.TrialPruned()
+
+            result = cross_validate(
+                kind,
+                data.X,
+                data.votes,
+                folds,
+                strategy=strategy or DEFAULT_STRATEGY,
+                params=params,
+                seed=seed,
+                eeg_id=data.eeg_id,
+                on_fold=on_fold,
+            )
+            trial.set_user_attr("kl_all", result.report["kl_all"])
+            trial.set_user_attr("rounds", result.final_rounds())
+            return _fold_target(result.report)
+
+        if remaining:
+            study.optimize(
+                objective, n_trials=remaining, timeout=timeout_s, show_progress_bar=progress
+            )
+        finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+        best = study.best_trial if finished else None
+        out.append(
+            TuneSummary(
+                kind=kind,
+                study=name,
+                storage=storage,
+                n_finished=len([t for t in study.trials if t.state.is_finished()]),
+                n_run_now=len([t for t in study.trials if t.state.is_finished()]) - len(done),
+                best_value=None if best is None else best.value,
+                best_params=None if best is None else suggest_fixed(best, kind),
+                seconds=time.perf_counter() - start,
+            )
+        )
+    return out
+
+
+def suggest_fixed(trial, kind: str) -> dict:
+    """The full parameter dict of a finished trial (defaults + its suggestions)."""
+    defaults = LIGHTGBM_DEFAULTS if kind == "lightgbm" else CATBOOST_DEFAULTS
+    return {**defaults, **trial.params}
+
+
+def best_params(work_dir: Path, storage: str | None, dataset_key: str, kind: str) -> dict | None:
+    """``{"params", "study", "trial", "value", "storage"}`` of a study's best trial, or None
+    when there is no study (or no finished trial) for this data set and model."""
+    if storage is None:
+        if not default_db(work_dir).is_file():
+            return None
+        storage = default_storage(work_dir)
+    name = study_name(dataset_key, kind)
+    try:
+        study = open_study(storage, name, 0, create=False)
+    except KeyError:
+        return None
+    try:
+        best = study.best_trial
+    except ValueError:
+        return None
+    return {
+        "params": suggest_fixed(best, kind),
+        "study": name,
+        "trial": best.number,
+        "value": best.value,
+        "storage": storage,
+    }

@@ -144,6 +144,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         n_jobs=args.n_jobs,
         storage=args.storage,
         use_tuned=not args.defaults,
+        max_rounds=args.max_rounds,
         progress=not args.quiet,
     )
     print(
@@ -185,6 +186,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         families=args.families.split(",") if args.families else None,
         n_jobs=args.n_jobs,
         timeout_s=args.timeout,
+        max_rounds=args.max_rounds,
         progress=not args.quiet,
     )
     for s in summaries:
@@ -244,6 +246,7 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--storage", default=None, help="Optuna storage URL (default: sqlite under WORK_DIR/tuning)"
     )
+    p.add_argument("--max-rounds", type=int, default=1000, help="boosting rounds at most")
     p.add_argument("--quiet", action="store_true", help="no progress output")
 
 

@@ -142,6 +142,7 @@ def train(
     storage: str | None = None,
     use_tuned: bool = True,
     run: str | None = None,
+    max_rounds: int = 1000,
     progress: bool = True,
 ) -> TrainSummary:
     """Cross-validate, blend, compare with baselines, fit on every row, write the bundle."""
@@ -185,6 +186,7 @@ def train(
                     params=params[kind],
                     seed=seed,
                     eeg_id=data.eeg_id,
+                    n_rounds=max_rounds,
                 )
                 rows.append({"model": kind, "strategy": name, **res.report, "seconds": res.seconds})
         strategy_table = pd.DataFrame(rows)
@@ -205,6 +207,7 @@ def train(
             params=params[kind],
             seed=seed,
             eeg_id=data.eeg_id,
+            n_rounds=max_rounds,
             on_fold=lambda f, s, kind=kind: log(
                 f"    {kind} fold {f}: KL {s['kl_all']:.4f} (>=10 votes: {s['kl_reliable']:.4f})"
             ),
@@ -239,6 +242,7 @@ def train(
             params=params.get("lightgbm", LIGHTGBM_DEFAULTS),
             seed=seed,
             eeg_id=data.eeg_id,
+            n_rounds=max_rounds,
         )
         oof["starter"] = res.oof
         table_rows.append(

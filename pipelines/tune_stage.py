@@ -110,6 +110,7 @@ def tune(
     families=None,
     n_jobs: int = -1,
     timeout_s: float | None = None,
+    max_rounds: int = 1000,
     progress: bool = True,
 ) -> list[TuneSummary]:
     """Run each model's study until it holds ``n_trials`` finished trials."""
@@ -151,6 +152,7 @@ def tune(
                 seed=seed,
                 eeg_id=data.eeg_id,
                 on_fold=on_fold,
+                n_rounds=max_rounds,
             )
             trial.set_user_attr("kl_all", result.report["kl_all"])
             trial.set_user_attr("rounds", result.final_rounds())

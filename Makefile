@@ -12,13 +12,18 @@ DEMO_DIR ?= data/demo
 DEMO_EEGS ?= 300
 DEMO_SEED ?= 0
 FAMILIES ?=
+N_TRIALS ?= 20
+STORAGE ?=
+MODEL ?=
+TRAIN_ARGS ?=
 KAGGLE_DIR ?= data/raw/hms
 PYTEST_ARGS ?= -n 2
 
 DIRS = $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo demo-data validate features bench test lint format data clean
+.PHONY: help install demo demo-data validate features train tune submit bench test lint format \
+	data clean
 
 help: ## list the targets
 	@echo "usage: make TARGET [DATA_DIR=path] [WORK_DIR=path]"
@@ -40,16 +45,31 @@ demo-data: install ## generate the demo data set in data/demo (DEMO_EEGS=300, DE
 	$(BIN)/hms demo-data $(DEMO_DIR) --n-eegs $(DEMO_EEGS) --seed $(DEMO_SEED)
 	@touch $(DEMO_DIR)/.complete
 
+DEMO_DIRS = --data-dir $(DEMO_DIR) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
+DEMO_WORK = $(if $(WORK_DIR),$(WORK_DIR),data)
+
 demo: install $(DEMO_DIR)/.complete ## set up, generate demo data, run every stage on it
 	$(BIN)/hms validate --data-dir $(DEMO_DIR)
-	$(BIN)/hms features --data-dir $(DEMO_DIR) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
-	@echo "demo: data in $(DEMO_DIR) (answer key for its test EEGs: $(DEMO_DIR)/demo_test_solution.csv)"
+	$(BIN)/hms features $(DEMO_DIRS)
+	$(BIN)/hms train $(DEMO_DIRS)
+	$(BIN)/hms submit $(DEMO_DIRS)
+	$(BIN)/hms score $(DEMO_DIR)/demo_test_solution.csv $(DEMO_WORK)/submissions/submission.csv
+	@echo "demo: data in $(DEMO_DIR); features, models and the submission under $(DEMO_WORK)/"
 
 validate: install ## check every file of DATA_DIR before a long run (exit 1 on any problem)
 	$(BIN)/hms validate $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 
 features: install ## compute (or reuse) the cached feature tables of DATA_DIR (FAMILIES=a,b)
 	$(BIN)/hms features $(DIRS) $(if $(FAMILIES),--families $(FAMILIES))
+
+train: install ## patient-fold CV, baselines, blend and a model bundle in WORK_DIR/models
+	$(BIN)/hms train $(DIRS) $(TRAIN_ARGS)
+
+tune: install ## Optuna study per model (N_TRIALS=20; resumes; STORAGE=sqlalchemy-url)
+	$(BIN)/hms tune $(DIRS) --n-trials $(N_TRIALS) $(if $(STORAGE),--storage $(STORAGE))
+
+submit: install ## predict DATA_DIR/test.csv with the latest bundle -> WORK_DIR/submissions
+	$(BIN)/hms submit $(DIRS) $(if $(MODEL),--model $(MODEL))
 
 bench: install ## benchmark feature extraction (windows/s, vs mne-features, peak RSS)
 	$(BIN)/python -m pipelines.bench

@@ -16,14 +16,15 @@ N_TRIALS ?= 20
 STORAGE ?=
 MODEL ?=
 TRAIN_ARGS ?=
+EEG_ID ?=
 KAGGLE_DIR ?= data/raw/hms
 PYTEST_ARGS ?= -n 2
 
 DIRS = $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo demo-data validate features train tune submit bench test lint format \
-	data clean
+.PHONY: help install demo demo-data validate features train tune submit inspect bench test lint \
+	format data clean
 
 help: ## list the targets
 	@echo "usage: make TARGET [DATA_DIR=path] [WORK_DIR=path]"
@@ -54,6 +55,7 @@ demo: install $(DEMO_DIR)/.complete ## set up, generate demo data, run every sta
 	$(BIN)/hms train $(DEMO_DIRS)
 	$(BIN)/hms submit $(DEMO_DIRS)
 	$(BIN)/hms score $(DEMO_DIR)/demo_test_solution.csv $(DEMO_WORK)/submissions/submission.csv
+	$(BIN)/hms inspect $(DEMO_DIRS)
 	@echo "demo: data in $(DEMO_DIR); features, models and the submission under $(DEMO_WORK)/"
 
 validate: install ## check every file of DATA_DIR before a long run (exit 1 on any problem)
@@ -70,6 +72,9 @@ tune: install ## Optuna study per model (N_TRIALS=20; resumes; STORAGE=sqlalchem
 
 submit: install ## predict DATA_DIR/test.csv with the latest bundle -> WORK_DIR/submissions
 	$(BIN)/hms submit $(DIRS) $(if $(MODEL),--model $(MODEL))
+
+inspect: install ## HTML report of the latest bundle -> WORK_DIR/reports/{run}/index.html
+	$(BIN)/hms inspect $(DIRS) $(if $(MODEL),--model $(MODEL)) $(if $(EEG_ID),--eeg-id $(EEG_ID))
 
 bench: install ## benchmark feature extraction (windows/s, vs mne-features, peak RSS)
 	$(BIN)/python -m pipelines.bench

@@ -237,6 +237,23 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from pipelines.inspect_stage import build_report
+
+    summary = build_report(
+        resolve_data_dir(args.data_dir),
+        resolve_work_dir(args.work_dir),
+        model_dir=Path(args.model) if args.model else None,
+        out=Path(args.out) if args.out else None,
+        ablation=args.ablation,
+        eeg_id=args.eeg_id,
+    )
+    what = f"recording view of EEG {args.eeg_id}" if args.eeg_id else "report"
+    print(f"inspect: {what} with {len(summary.pages)} page(s) in {summary.seconds:.1f} s")
+    print(f"  open: {summary.index}")
+    return 0
+
+
 def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--models", default="lightgbm,catboost", help="comma list of models")
     p.add_argument("--folds", type=int, default=5, help="patient folds (default 5)")
@@ -321,6 +338,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="bundle folder (default: the latest)")
     p.add_argument("--work-dir", default=None, help="where the latest bundle is looked for")
     p.set_defaults(func=_cmd_predict)
+
+    p = sub.add_parser("inspect", help="HTML report of a model bundle, or one recording's view")
+    _add_dirs(p)
+    p.add_argument("--model", default=None, help="bundle folder (default: the latest)")
+    p.add_argument("--out", default=None, help="folder (default WORK_DIR/reports/{run})")
+    p.add_argument("--eeg-id", type=int, default=None, help="only this recording's page")
+    p.add_argument(
+        "--ablation", action="store_true", help="add CV with each feature family removed (slow)"
+    )
+    p.set_defaults(func=_cmd_inspect)
 
     p = sub.add_parser("score", help="KL of a submission against an answer key of vote counts")
     p.add_argument("solution", help="CSV with eeg_id + the six *_vote columns (vote counts)")

@@ -199,3 +199,54 @@ def test_submit_refuses_mismatched_feature_columns(trained, tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "feature columns differ" in err and "eeg_made_up_column" in err
+
+
+def test_inspect_report_has_every_section_with_embedded_images(trained):
+    from pipelines.inspect_stage import build_report
+
+    data, work = trained
+    summary = build_report(data, work, ablation=True)
+    text = summary.index.read_text()
+    for section in (
+        "id='data'",
+        "id='scores'",
+        "id='behaviour'",
+        "id='features'",
+        "id='ablation'",
+        "id='examples'",
+        "SHAP per class",
+        "Where the important per-channel features sit",
+        "Confusion and reliability",
+    ):
+        assert section in text, section
+    assert text.count('src="data:image/png;base64,') >= 6
+    assert 'src="http' not in text and "<script" not in text  # opens offline
+    examples = [p for p in summary.pages if p.name.startswith("eeg_")]
+    assert len(examples) >= 3 and all(p.is_file() for p in examples)
+    for page in examples:
+        assert f"href='{page.name}'" in text
+
+
+@needs_real_mini
+def test_recording_view_of_a_real_recording(trained, real_mini, tmp_path):
+    from pipelines.inspect_stage import build_report
+
+    _, work = trained
+    run = (work / "models" / "LATEST").read_text().strip()
+    eeg_id = int(pd.read_csv(real_mini / "train.csv")["eeg_id"].iloc[0])
+    summary = build_report(
+        real_mini,
+        tmp_path / "work",
+        model_dir=work / "models" / run,
+        out=tmp_path / "views",
+        eeg_id=eeg_id,
+    )
+    text = summary.index.read_text()
+    assert summary.index.name == f"eeg_{eeg_id}.html"
+    for part in (
+        "bipolar traces",
+        "spectrogram slice",
+        "votes and predictions",
+        "What pushed the prediction",
+    ):
+        assert part in text, part

@@ -70,10 +70,12 @@ def _pyplot():
     return plt
 
 
-def figure_html(fig, alt: str) -> str:
+def figure_html(fig, alt: str, *, tight: bool = True) -> str:
     """A matplotlib figure as an embedded PNG ``<img>`` (the figure is closed)."""
     plt = _pyplot()
     buffer = io.BytesIO()
+    if tight:
+        fig.tight_layout()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode()
@@ -94,6 +96,7 @@ def page(title: str, body: str) -> str:
     table.table th, table.table td { padding: 3px 9px; border-bottom: 1px solid #e5e5e5;
                                      text-align: right; }
     table.table th { background: #f4f4f4; }
+    table.table td:first-child, table.table th:first-child { text-align: left; }
     img { max-width: 100%; } .note { color: #555; font-size: 0.92em; }
     nav a { margin-right: 1em; } .grid { display: flex; flex-wrap: wrap; gap: 1em; }
     """
@@ -174,13 +177,21 @@ def data_section(table: pd.DataFrame) -> str:
 def scores_section(bundle: Bundle, oof: pd.DataFrame, cv: dict) -> str:
     plt = _pyplot()
     table = pd.DataFrame(bundle.meta["cv_table"])
-    keep = ["model", "kl_all", "n_all", "kl_reliable", "n_reliable", "kl_one_per_eeg", "note"]
+    keep = {
+        "model": "model",
+        "kl_all": "KL, all rows",
+        "n_all": "rows",
+        "kl_reliable": "KL, >= 10 votes",
+        "n_reliable": "rows >= 10 votes",
+        "kl_one_per_eeg": "KL, one row per EEG",
+        "note": "note",
+    }
     parts = [
         "<h2 id='scores'>Scores</h2>",
         "<p class='note'>Out-of-fold KL divergence on patient folds (lower is better): on "
         "all rows, on rows with at least 10 votes (the population of the competition's "
         "hidden test set), and on one row per EEG.</p>",
-        table_html(table[[c for c in keep if c in table]]),
+        table_html(table[[c for c in keep if c in table]].rename(columns=keep)),
     ]
     if bundle.meta.get("strategy_table"):
         parts += [
@@ -217,6 +228,7 @@ def scores_section(bundle: Bundle, oof: pd.DataFrame, cv: dict) -> str:
             label=f"{name} (>= 10 votes)",
         )
     axes[2].set(title="KL by fold", xlabel="fold", ylabel="KL")
+    axes[2].xaxis.get_major_locator().set_params(integer=True)
     axes[2].legend(fontsize=8)
     parts.append("<h3>KL by class, by votes per row and by fold</h3>")
     parts.append(figure_html(fig, "scores by class, vote count and fold"))
@@ -353,7 +365,7 @@ def features_section(inputs: ReportInputs, n_rows: int = 600, seed: int = 0) -> 
     shap = shap_values(bundle, X)
     if shap is not None:
         mean_abs = np.abs(shap).mean(axis=0)  # (classes, features)
-        fig, axes = plt.subplots(2, 3, figsize=(18, 9))
+        fig, axes = plt.subplots(3, 2, figsize=(16, 13))
         for k, (ax, c) in enumerate(zip(axes.ravel(), CLASSES, strict=True)):
             top = np.argsort(mean_abs[k])[-10:]
             ax.barh(range(10), mean_abs[k, top], color=CLASS_COLORS[c])
@@ -377,7 +389,8 @@ def features_section(inputs: ReportInputs, n_rows: int = 600, seed: int = 0) -> 
         parts.append(
             "<h3>Where the important per-channel features sit</h3><p class='note'>"
             "Mean |SHAP| of each bipolar channel's features, split between its two "
-            "electrodes, on the standard 10-20 positions.</p>"
+            "electrodes, on the standard 10-20 positions; darker is more important, each map "
+            "on its own scale. Chain-level and spectrogram features are not drawn.</p>"
         )
         parts.append(figure_html(fig, "scalp maps per class"))
 
@@ -493,7 +506,7 @@ def recording_page(inputs: ReportInputs, eeg_id: int, row_index: int | None = No
         ax.set(title=f"{chain} chain", xlabel="time in the 10 min slice (s)")
     axes[0].set_ylabel("Hz")
     fig.colorbar(im, ax=axes, fraction=0.02, label="log10 power")
-    spectrogram = figure_html(fig, "spectrogram slice")
+    spectrogram = figure_html(fig, "spectrogram slice", tight=False)
 
     X = row[inputs.columns].to_numpy(dtype=np.float32)[None]
     probs = inputs.bundle.predict(X)[0]

@@ -192,7 +192,9 @@ def side_by_side(data_dir: Path, max_recordings: int | None) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.bench", description=__doc__)
-    parser.add_argument("--n-eegs", type=int, default=300, help="EEGs of the larger data set")
+    parser.add_argument(
+        "--n-eegs", type=int, default=900, help="EEGs of the larger data set (the smaller: 1/3)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=2, help="workers for the stage")
     parser.add_argument(

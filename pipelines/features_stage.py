@@ -370,7 +370,7 @@ def _unpack(table: pa.Table, names_dir: Path) -> pa.Table:
 
 
 def _assemble(
-    tasks: list[RecordingTask], failed: set[int], out: Path, rows_per_group: int = 8192
+    tasks: list[RecordingTask], failed: set[int], out: Path, rows_per_group: int = 2048
 ) -> tuple[int, int]:
     """Stream the finished parts, in label-file order, into one parquet table (atomically),
     a row group every ``rows_per_group`` rows so memory stays bounded."""

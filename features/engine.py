@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from features.context import WindowSet
-from features.montage import EEG_CHANNELS, SFREQ, bipolar_index, to_bipolar
+from features.montage import EEG_CHANNELS, MAX_INTERP_GAP_SEC, SFREQ, bipolar_index, to_bipolar
 from features.registry import Family, select_families
 from features.spectra import segment_samples
 from features.spectrogram import SpectrogramSet
@@ -25,12 +25,12 @@ from features.windows import (
     window_starts,
 )
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
+"""Bump when the engine's own processing (NaN policy, montage, grids) changes numbers."""
 
 MAX_WINDOWS_PER_BATCH = 64
 """Recordings with more label windows are processed in batches of consecutive windows, so
 memory is bounded by the batch (about 2 minutes of signal), not by the recording."""
-"""Bump when the engine's own processing (NaN policy, montage, grids) changes numbers."""
 
 
 def _as_float32(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -146,14 +146,18 @@ def extract_recording(
         return out
     n_window = int(round(EEG_WINDOW_SEC * sfreq))
     starts = window_starts(offsets, sfreq=sfreq)
-    # Only the stretch the windows cover is processed.
+    # Only the stretch the windows cover is processed; the NaN policy sees a margin around it,
+    # so a short gap straddling the stretch's edge is interpolated as in the whole recording.
     lo, hi = int(starts.min()), int(starts.max()) + n_window
+    margin = int(round(2 * MAX_INTERP_GAP_SEC * sfreq))
+    pad_lo, pad_hi = max(0, lo - margin), min(raw.shape[-1], hi + margin)
+    inner = slice(lo - pad_lo, hi - pad_lo)
     n_scalp = len(EEG_CHANNELS)
-    scalp = apply_nan_policy(raw[:n_scalp, lo:hi], sfreq=sfreq)
-    ekg = apply_nan_policy(raw[n_scalp:, lo:hi], sfreq=sfreq).x[0]
-    eeg = to_bipolar(scalp.x)
+    scalp = apply_nan_policy(raw[:n_scalp, pad_lo:pad_hi], sfreq=sfreq)
+    ekg = apply_nan_policy(raw[n_scalp:, pad_lo:pad_hi], sfreq=sfreq).x[0, inner]
+    eeg = to_bipolar(scalp.x[:, inner])
     anode, cathode = bipolar_index()
-    nan_mask = scalp.nan_mask[anode] | scalp.nan_mask[cathode]
+    nan_mask = (scalp.nan_mask[anode] | scalp.nan_mask[cathode])[:, inner]
 
     spec_set = None
     if has_spectrogram:

@@ -13,8 +13,8 @@
 - EKG leakage: Pearson correlation of each channel with the raw EKG over the window, from
   per-block sums.
 
-Every column is finite. Everything except the EKG peak columns is exactly additive over 1 s
-blocks; R peaks within about a second of a window's edge can differ between a window cut
+Every column is finite. Everything except the EKG peak columns is exactly additive over the
+blocks (2 s); R peaks within about a second of a window's edge can differ between a window cut
 out on its own and the same stretch of a recording (the band-pass filter's edge and the
 interval that crosses the border).
 """
@@ -31,7 +31,7 @@ from features.montage import BIPOLAR_NAMES, CHAINS
 from features.spectral import band_power, chain_mean
 from features.temporal import block_std, chain_average, recording_moments, span_moments
 
-VERSION = "1"
+VERSION = "2"
 
 FLAT_STD_UV = 0.5
 """A block whose standard deviation is below this (uV) is flat; EEG background is 5-100 uV."""
@@ -162,7 +162,7 @@ def ekg_blocks(ekg: np.ndarray, *, sfreq: float, block: int) -> np.ndarray:
     return out.reshape(*ekg.shape[:-1], n_blocks, len(_EKG_FIELDS))
 
 
-def heart_rate(sums: np.ndarray, span_sec: float) -> dict[str, np.ndarray]:
+def heart_rate(sums: np.ndarray, span_sec: float, block_sec: float = 1.0) -> dict[str, np.ndarray]:
     """Heart-rate columns from span means of :func:`ekg_blocks` (..., 6).
 
     Returns ``ekg_hr`` (bpm, 60 / mean RR), ``ekg_rrcv`` (RR standard deviation / mean: ~0 for
@@ -186,7 +186,7 @@ def heart_rate(sums: np.ndarray, span_sec: float) -> dict[str, np.ndarray]:
     )
     mean_height = np.divide(sum_height, beats, out=np.zeros_like(beats), where=beats > 0)
     snr = np.divide(mean_height, mean_abs, out=np.zeros_like(beats), where=mean_abs > 0)
-    n_rr_total = n_rr * span_sec  # block means over 1 s blocks -> totals
+    n_rr_total = n_rr * span_sec / block_sec  # block means -> totals over the span
     ok = (n_rr_total >= EKG_MIN_BEATS_PER_MIN * span_sec / 60) & (snr >= EKG_MIN_SNR)
     safe_rr = np.where(ok, mean_rr, 1.0)
     return {
@@ -318,7 +318,7 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
                 out[f"eeg_quality_musclerel_{unit}_{scale}"] = ratio[:, j]
 
         sums = ws.block_mean("quality:ekg", _ekg_blocks, span)
-        for feature, values in heart_rate(sums, span_sec).items():
+        for feature, values in heart_rate(sums, span_sec, ws.block_samples / ws.sfreq).items():
             out[f"eeg_quality_{feature}_{scale}"] = values
 
         if full:

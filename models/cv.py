@@ -24,6 +24,9 @@ from models.metric import kl_divergence_rows, kl_report
 
 STRATEGIES = ("plain", "weighted", "two_stage")
 SECOND_STAGE_LR_FACTOR = 0.5
+PROB_FLOOR = 1e-4
+"""Predictions are mixed with this much of the uniform distribution, so a class absent from
+a training fold (predicted ~0) cannot cost ~34 nats on a row that has votes for it."""
 
 
 def vote_weight(total_votes: np.ndarray, strategy: str) -> np.ndarray:
@@ -47,7 +50,8 @@ class FittedModel:
         return sum(kind.margin(m, X, n) for m, n in zip(self.stages, self.rounds, strict=True))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        return softmax(self.margin(X))
+        probs = softmax(self.margin(X))
+        return (1 - PROB_FLOOR) * probs + PROB_FLOOR / probs.shape[1]
 
 
 def _second_params(params: dict) -> dict:
@@ -101,11 +105,14 @@ def fit_model(
     if eval_set is not None:
         Xv, vv = eval_set
         keep = vv.sum(axis=1) >= RELIABLE_MIN_VOTES
-        if keep.sum() >= 5:
-            eval2 = {
-                "eval_set": (Xv[keep], votes_to_probabilities(vv[keep]), None),
-                "eval_init_margin": fitted.margin(Xv[keep]),
-            }
+        if keep.sum() < 5:
+            return fitted  # no reliable validation rows to stop the second stage on
+        eval2 = {
+            "eval_set": (Xv[keep], votes_to_probabilities(vv[keep]), None),
+            "eval_init_margin": fitted.margin(Xv[keep]),
+        }
+    elif rounds[1] < 1:
+        return fitted
     second = fit(
         X[reliable],
         probs[reliable],
@@ -133,9 +140,14 @@ class CVResult:
     report: dict = field(default_factory=dict)
 
     def final_rounds(self) -> list[int]:
-        """Round counts for the model trained on every row: the folds' mean, per stage."""
+        """Round counts for the model trained on every row: per stage, the mean over the
+        folds that trained that stage (0 for a second stage no fold trained)."""
         per_stage = np.array(self.rounds, dtype=float)
-        return [max(1, int(round(v))) for v in per_stage.mean(axis=0)]
+        out = [max(1, int(round(per_stage[:, 0].mean())))]
+        if per_stage.shape[1] > 1:
+            trained = per_stage[:, 1][per_stage[:, 1] > 0]
+            out.append(int(round(trained.mean())) if len(trained) else 0)
+        return out
 
 
 def cross_validate(
@@ -190,7 +202,7 @@ def per_class_kl(votes: np.ndarray, pred: np.ndarray) -> np.ndarray:
     return terms.mean(axis=0)
 
 
-def scores_by_votes(votes: np.ndarray, pred: np.ndarray, edges=(1, 3, 7, 10, 15, 29)):
+def scores_by_votes(votes: np.ndarray, pred: np.ndarray, edges=(1, 3, 7, 10, 15, 1000)):
     """KL per vote-count bucket: list of (label, n_rows, kl)."""
     total = votes.sum(axis=1)
     per_row = kl_divergence_rows(votes_to_probabilities(votes), pred)
@@ -198,5 +210,6 @@ def scores_by_votes(votes: np.ndarray, pred: np.ndarray, edges=(1, 3, 7, 10, 15,
     for lo, hi in itertools.pairwise(edges):
         mask = (total >= lo) & (total < hi)
         if mask.any():
-            out.append((f"{lo}-{hi - 1}", int(mask.sum()), float(per_row[mask].mean())))
+            label = f"{lo}+" if hi >= 1000 else f"{lo}-{hi - 1}"
+            out.append((label, int(mask.sum()), float(per_row[mask].mean())))
     return out

@@ -394,17 +394,20 @@ def _assemble(
         for task in tasks:
             if task.eeg_id in failed:
                 continue
-            table = feather.read_table(task.part_path, memory_map=True)
+            table = feather.read_table(task.part_path, memory_map=False)
             pending.append(table)
             n_rows += table.num_rows
             if sum(t.num_rows for t in pending) >= rows_per_group:
                 flush()
         flush()
-    finally:
+    except BaseException:
         if writer is not None:
             writer.close()
+        tmp.unlink(missing_ok=True)
+        raise
     if writer is None:
         return 0, 0
+    writer.close()
     os.replace(tmp, out)
     return n_rows, n_columns
 
@@ -458,6 +461,8 @@ def build_features(
 
     failed = {eeg_id for eeg_id, _ in failures}
     n_rows, n_columns = _assemble(tasks, failed, paths.table)
+    if n_rows == 0 and paths.table.exists():
+        paths.table.unlink()  # never leave an older table standing in for this run's
     if failures:
         frame = pd.DataFrame(failures, columns=["eeg_id", "reason"])
         frame.to_csv(paths.failures, index=False)

@@ -120,6 +120,11 @@ class Predictor:
         raw = read_eeg(eeg_path)
         power = rows = None
         if self.needs_spectrogram:
+            if offset_sec != 0:
+                raise DataError(
+                    "with a spectrogram model, predict takes the window at offset 0 (a Kaggle "
+                    "test EEG); cut the EEG and spectrogram files to the window instead"
+                )
             if spectrogram_path is None:
                 raise DataError(
                     f"the model {self.bundle.path} uses the Kaggle spectrogram: pass "

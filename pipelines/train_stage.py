@@ -28,6 +28,7 @@ from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
 from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
 from models.metric import kl_report
 from pipelines.features_stage import build_features, feature_columns, feature_config
+from pipelines.kaggle_io import DataError
 
 DEFAULT_STRATEGY = "weighted"
 """Chosen by CV on the demo data (see the README's training section)."""
@@ -63,6 +64,8 @@ def load_training_data(
             f"warning: {len(summary.failures)} recording(s) have no features and are left out "
             f"of training ({names}); see {summary.table.with_name('train_failures.csv')}"
         )
+    if summary.n_rows == 0:
+        raise DataError(f"no train features could be computed from {data_dir}")
     table = pd.read_parquet(summary.table)
     columns = feature_columns(table)
     return TrainingData(
@@ -190,7 +193,8 @@ def train(
                 )
                 rows.append({"model": kind, "strategy": name, **res.report, "seconds": res.seconds})
         strategy_table = pd.DataFrame(rows)
-        best = strategy_table.groupby("strategy")["kl_reliable"].mean().idxmin()
+        target = "kl_reliable" if strategy_table["kl_reliable"].notna().any() else "kl_all"
+        best = strategy_table.groupby("strategy")[target].mean().idxmin()
         chosen = strategy or str(best)
     else:
         chosen = strategy or DEFAULT_STRATEGY

@@ -119,3 +119,13 @@ def test_bundle_round_trip_and_column_mismatch(tmp_path):
         loaded.check_columns([*columns[:-1], "g"])
     with pytest.raises(ColumnMismatchError, match="another order"):
         loaded.check_columns(columns[::-1])
+
+
+def test_a_class_absent_from_training_is_not_predicted_as_zero():
+    X, votes, _, _ = _synthetic(n=500)
+    votes[:, 4] = 0  # nobody ever votes GRDA in these rows
+    votes[votes.sum(1) == 0, 5] = 1
+    for kind in ("lightgbm", "catboost"):
+        model = fit_model(kind, X, votes, strategy="plain", params={}, seed=0, n_rounds=30)
+        probs = model.predict(X[:20])
+        assert probs[:, 4].min() >= 1e-5 and np.allclose(probs.sum(1), 1)

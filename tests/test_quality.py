@@ -199,3 +199,16 @@ def test_names_shapes_and_finite_values():
         assert np.all(np.isfinite(value)), name
     assert cols["eeg_quality_flatchans_all_50s"][1] == 18
     assert cols["eeg_quality_ekg_ok_50s"][2] == 0
+
+
+def test_heart_rate_counts_intervals_on_two_second_blocks():
+    from features.quality import heart_rate
+
+    # 50 s at 40 bpm: 33 intervals of 1.5 s, means over the 25 blocks of 2 s; 30 bpm (25
+    # intervals in 50 s) is the least a usable EKG shows.
+    sums = np.array([34.0, 33.0, 33 * 1.5, 33 * 2.25, 34 * 400.0, 200.0]) / 25
+    out = heart_rate(sums, span_sec=50, block_sec=2.0)
+    assert out["ekg_ok"] == 1.0 and out["ekg_hr"] == pytest.approx(40.0)
+    halved = sums * np.array([0.5, 0.5, 0.5, 0.5, 0.5, 1.0])  # 16.5 intervals: too few
+    halved = heart_rate(halved, span_sec=50, block_sec=2.0)
+    assert halved["ekg_ok"] == 0.0

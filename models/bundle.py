@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,8 +98,13 @@ def save_bundle(
     models: dict[str, FittedModel],
     blend: Blend,
     meta: dict,
+    extra_files: dict[str, Callable[[Path], None]] | None = None,
 ) -> Path:
-    """Write a bundle to ``path`` (via a temporary folder renamed at the end)."""
+    """Write a bundle to ``path`` (via a temporary folder renamed at the end).
+
+    ``extra_files`` maps a file name to a function writing it (e.g. out-of-fold predictions);
+    they are written inside the temporary folder, so the bundle appears whole or not at all.
+    """
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     if tmp.exists():
@@ -122,6 +128,8 @@ def save_bundle(
         **meta,
     }
     (tmp / "bundle.json").write_text(json.dumps(document, indent=2, default=_json_default))
+    for name, write in (extra_files or {}).items():
+        write(tmp / name)
     if path.exists():
         shutil.rmtree(path)
     os.replace(tmp, path)

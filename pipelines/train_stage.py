@@ -11,6 +11,7 @@ Output under the work dir::
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
 from models.metric import kl_report
 from pipelines.features_stage import build_features, feature_columns, feature_config
 from pipelines.kaggle_io import DataError
+from pipelines.tune_stage import best_params, study_key
 
 DEFAULT_STRATEGY = "weighted"
 """Chosen by CV on the demo data (see the README's training section)."""
@@ -124,13 +126,6 @@ def _score_row(name: str, votes, pred, eeg_id, note: str = "") -> dict:
     return {"model": name, **report, "note": note}
 
 
-def tuned_params(work_dir: Path, storage: str | None, study_prefix: str, kind: str):
-    """Best parameters of the tuning study for ``kind``, if one has finished trials."""
-    from pipelines.tune_stage import best_params
-
-    return best_params(work_dir, storage, study_prefix, kind)
-
-
 def train(
     data_dir: Path,
     work_dir: Path,
@@ -163,10 +158,10 @@ def train(
         f"{int(reliable.sum())} rows with >= {RELIABLE_MIN_VOTES} votes"
     )
 
-    dataset_key = data.table_path.parent.parent.name
+    key = study_key(data.table_path, n_folds, seed, strategy or DEFAULT_STRATEGY)
     params, params_source = {}, {}
     for kind in models:
-        found = tuned_params(work_dir, storage, dataset_key, kind) if use_tuned else None
+        found = best_params(work_dir, storage, key, kind) if use_tuned else None
         params[kind] = found["params"] if found else dict(DEFAULT_PARAMS[kind])
         params_source[kind] = (
             {"source": "optuna", **{k: v for k, v in found.items() if k != "params"}}
@@ -333,15 +328,26 @@ def train(
         "cv_table": cv_table.to_dict(orient="records"),
         "strategy_table": None if strategy_table is None else strategy_table.to_dict("records"),
     }
-    save_bundle(bundle_path, feature_columns=data.columns, models=final, blend=blend, meta=meta)
-    (bundle_path / "cv.json").write_text(json.dumps(details, indent=2, default=float))
     oof_frame = data.table[["eeg_id", "eeg_sub_id", "label_id", "patient_id", *VOTE_COLUMNS]]
     oof_frame = oof_frame.assign(fold=folds)
     for name, pred in oof.items():
         for j, c in enumerate(CLASSES):
             oof_frame[f"{name}_{c}"] = pred[:, j].astype(np.float32)
-    oof_frame.to_parquet(bundle_path / "oof.parquet", index=False)
-    (Path(work_dir) / "models" / "LATEST").write_text(run + "\n")
+    save_bundle(
+        bundle_path,
+        feature_columns=data.columns,
+        models=final,
+        blend=blend,
+        meta=meta,
+        extra_files={
+            "cv.json": lambda p: p.write_text(json.dumps(details, indent=2, default=float)),
+            "oof.parquet": lambda p: oof_frame.to_parquet(p, index=False),
+        },
+    )
+    latest = Path(work_dir) / "models" / "LATEST"
+    tmp = latest.with_name(f".LATEST.{os.getpid()}.tmp")
+    tmp.write_text(run + "\n")
+    os.replace(tmp, latest)
     return TrainSummary(
         run=run,
         bundle=bundle_path,

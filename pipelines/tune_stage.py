@@ -34,8 +34,16 @@ def default_storage(work_dir: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def study_name(dataset_key: str, kind: str) -> str:
-    return f"{dataset_key}-{kind}"
+def study_key(table_path: Path, n_folds: int, seed: int, strategy: str) -> str:
+    """What a study's trials are comparable under: the data set, the feature configuration,
+    the folds and the strategy (``{data}-{hash}_{config}_f{folds}s{seed}_{strategy}``)."""
+    table_path = Path(table_path)
+    dataset, config = table_path.parent.parent.name, table_path.parent.name
+    return f"{dataset}_{config}_f{n_folds}s{seed}_{strategy}"
+
+
+def study_name(key: str, kind: str) -> str:
+    return f"{key}_{kind}"
 
 
 def suggest(trial, kind: str) -> dict:
@@ -123,11 +131,11 @@ def tune(
     )
     folds = patient_folds(data.patient_id, data.votes.argmax(axis=1), n_folds=n_folds, seed=seed)
     storage = storage or default_storage(work_dir)
-    dataset_key = data.table_path.parent.parent.name
+    key = study_key(data.table_path, n_folds, seed, strategy or DEFAULT_STRATEGY)
     out = []
     for kind in kinds:
         start = time.perf_counter()
-        name = study_name(dataset_key, kind)
+        name = study_name(key, kind)
         study = open_study(storage, name, seed)
         done = [t for t in study.trials if t.state.is_finished()]
         remaining = max(0, n_trials - len(done))
@@ -185,14 +193,14 @@ def suggest_fixed(trial, kind: str) -> dict:
     return {**defaults, **trial.params}
 
 
-def best_params(work_dir: Path, storage: str | None, dataset_key: str, kind: str) -> dict | None:
+def best_params(work_dir: Path, storage: str | None, key: str, kind: str) -> dict | None:
     """``{"params", "study", "trial", "value", "storage"}`` of a study's best trial, or None
     when there is no study (or no finished trial) for this data set and model."""
     if storage is None:
         if not default_db(work_dir).is_file():
             return None
         storage = default_storage(work_dir)
-    name = study_name(dataset_key, kind)
+    name = study_name(key, kind)
     try:
         study = open_study(storage, name, 0, create=False)
     except KeyError:

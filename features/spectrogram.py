@@ -29,8 +29,6 @@ SPANS: dict[str, tuple[float, float]] = {
 }
 """Spans of the 10-minute slice, in seconds from its start, keyed by column suffix."""
 
-STATS = ("mean", "std", "min", "max")
-
 
 def band_log_power(power: np.ndarray) -> np.ndarray:
     """Per row, chain and band: log10 of the mean power over the band's bins.

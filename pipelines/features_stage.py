@@ -372,7 +372,8 @@ def _unpack(table: pa.Table, names_dir: Path) -> pa.Table:
 def _assemble(
     tasks: list[RecordingTask], failed: set[int], out: Path, rows_per_group: int = 2048
 ) -> tuple[int, int]:
-    """Stream the finished parts, in label-file order, into one parquet table (atomically),
+    """Stream the finished parts into one parquet table (atomically): rows grouped by EEG, EEGs
+    in order of first appearance in the label file, rows of an EEG in file order;
     a row group every ``rows_per_group`` rows so memory stays bounded."""
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     writer: pq.ParquetWriter | None = None

@@ -28,6 +28,7 @@ from features.montage import (
     BIPOLAR_NAMES,
     EEG_CHANNELS,
     KAGGLE_CHAINS,
+    SFREQ,
     SPECTROGRAM_FREQS_HZ,
     to_bipolar,
 )
@@ -377,7 +378,7 @@ def features_section(inputs: ReportInputs, n_rows: int = 600, seed: int = 0) -> 
         )
         parts.append(figure_html(fig, "SHAP per class"))
 
-        info = mne.create_info(list(EEG_CHANNELS), 200.0, "eeg")
+        info = mne.create_info(list(EEG_CHANNELS), SFREQ, "eeg")
         info.set_montage(mne.channels.make_standard_montage("colin27_1020"))
         fig, axes = plt.subplots(1, 6, figsize=(18, 3.4))
         for k, (ax, c) in enumerate(zip(axes, CLASSES, strict=True)):
@@ -424,7 +425,7 @@ def ablation_section(inputs: ReportInputs, n_folds: int, seed: int) -> str:
     strategy = inputs.bundle.meta["strategy"]
     families = sorted({c.split("_")[1] for c in columns})
     rows = []
-    for removed in [None, *families]:
+    for removed in [None, *(families if len(families) > 1 else [])]:
         keep = [i for i, c in enumerate(columns) if removed is None or c.split("_")[1] != removed]
         res = cross_validate(
             "lightgbm",
@@ -472,7 +473,7 @@ def recording_page(inputs: ReportInputs, eeg_id: int, row_index: int | None = No
     raw = read_eeg(layout.eeg_path("train", eeg_id))
     clean = apply_nan_policy(raw[:19])
     window = cut_eeg_windows(to_bipolar(clean.x), np.array([offset]))[0]
-    t = np.arange(window.shape[-1]) / 200.0
+    t = np.arange(window.shape[-1]) / SFREQ
     fig, ax = plt.subplots(figsize=(15, 9))
     scale = max(float(np.percentile(np.abs(window), 99)), 1.0)
     for i in range(len(BIPOLAR_NAMES)):
@@ -489,7 +490,17 @@ def recording_page(inputs: ReportInputs, eeg_id: int, row_index: int | None = No
     ax.legend(loc="upper right")
     traces = figure_html(fig, "bipolar traces")
 
-    times, power = read_spectrogram(layout.spectrogram_path("train", int(row["spectrogram_id"])))
+    spec_path = layout.spectrogram_path("train", int(row["spectrogram_id"]))
+    if not spec_path.is_file():
+        spectrogram = f"<p class='note'>{html.escape(str(spec_path))} is not there.</p>"
+    else:
+        spectrogram = _spectrogram_figure(spec_path, spec_offset)
+    return _recording_html(inputs, row, eeg_id, offset, spec_offset, traces, spectrogram)
+
+
+def _spectrogram_figure(spec_path: Path, spec_offset: float) -> str:
+    plt = _pyplot()
+    times, power = read_spectrogram(spec_path)
     slice_rows = spectrogram_slice_rows(times, np.array([spec_offset]))[0]
     fig, axes = plt.subplots(1, 4, figsize=(17, 3.2), sharey=True)
     block = np.log10(np.clip(power[slice_rows], 1e-4, None))
@@ -506,7 +517,11 @@ def recording_page(inputs: ReportInputs, eeg_id: int, row_index: int | None = No
         ax.set(title=f"{chain} chain", xlabel="time in the 10 min slice (s)")
     axes[0].set_ylabel("Hz")
     fig.colorbar(im, ax=axes, fraction=0.02, label="log10 power")
-    spectrogram = figure_html(fig, "spectrogram slice", tight=False)
+    return figure_html(fig, "spectrogram slice", tight=False)
+
+
+def _recording_html(inputs, row, eeg_id, offset, spec_offset, traces, spectrogram) -> str:
+    plt = _pyplot()
 
     X = row[inputs.columns].to_numpy(dtype=np.float32)[None]
     probs = inputs.bundle.predict(X)[0]

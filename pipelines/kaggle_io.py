@@ -346,12 +346,6 @@ def inspect_eeg(path: Path) -> ParquetInfo:
     return ParquetInfo(path, handle.metadata.num_rows)
 
 
-def inspect_spectrogram(path: Path) -> ParquetInfo:
-    """Open a spectrogram parquet file, check its schema (time + 400 columns), count rows."""
-    handle = _open_spectrogram(path)
-    return ParquetInfo(Path(path), handle.metadata.num_rows)
-
-
 def _read_table(handle: pq.ParquetFile, columns: list[str], path: Path, what: str) -> pa.Table:
     try:
         return handle.read(columns=columns, use_threads=False)

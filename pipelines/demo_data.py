@@ -30,9 +30,7 @@ test EEG and ``demo_test_solution.csv`` simulated expert votes (>= 10 per EEG) f
 from __future__ import annotations
 
 import functools
-import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +59,7 @@ from features.windows import (
 )
 from models.labels import CLASSES, CONSENSUS_NAMES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
 from models.metric import kl_divergence
+from pipelines.files import write_atomic
 from pipelines.kaggle_io import TRAIN_COLUMNS
 
 # ---------------------------------------------------------------------------------------------
@@ -779,17 +778,6 @@ def _nan_runs(rng: np.random.Generator, eeg: np.ndarray, *, sfreq: float) -> Non
         eeg[start : start + length] = np.nan
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary name in the same folder, then rename over ``path``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 @functools.cache
 def _parquet_schema(columns: tuple[str, ...], dtypes: tuple[str, ...]) -> pa.Schema:
     """Arrow schema with the pandas metadata Kaggle's files carry (built once per layout)."""
@@ -802,13 +790,13 @@ def _write_parquet(columns: dict[str, np.ndarray], path: Path) -> None:
     names = tuple(columns)
     schema = _parquet_schema(names, tuple(str(a.dtype) for a in columns.values()))
     table = pa.Table.from_arrays([pa.array(a) for a in columns.values()], schema=schema)
-    _write_atomic(
+    write_atomic(
         path, lambda tmp: pq.write_table(table, tmp, compression="snappy", use_dictionary=False)
     )
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    _write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+    write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
 
 
 def write_recording(plan: RecordingPlan, out_dir: Path, *, sfreq: float = SFREQ) -> None:

@@ -44,6 +44,7 @@ from features.windows import (
     spectrogram_slice_rows,
 )
 from models.labels import VOTE_COLUMNS
+from pipelines.files import write_atomic, write_text_atomic
 from pipelines.kaggle_io import (
     DataError,
     KaggleLayout,
@@ -234,24 +235,15 @@ def compute_recording(task: RecordingTask) -> tuple[pa.Table, list[str]]:
     return table.replace_schema_metadata({"feature_names": names_hash}), names
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def write_table_atomic(table: pa.Table, path: Path) -> None:
-    """Write to a temporary file in the same folder, then rename over ``path``: a reader
-    (or a restarted run) sees the whole file or none. ``.parquet`` paths are written as
-    parquet, anything else as an uncompressed Arrow IPC file (fast for wide tables)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """``.parquet`` paths are written as parquet, anything else as an uncompressed Arrow IPC
+    file (fast for wide tables); atomically either way."""
     if path.suffix == ".parquet":
-        pq.write_table(table, tmp)
+        write_atomic(path, lambda tmp: pq.write_table(table, tmp))
     else:
-        feather.write_feather(table, tmp, compression="uncompressed")
-    os.replace(tmp, path)
+        write_atomic(
+            path, lambda tmp: feather.write_feather(table, tmp, compression="uncompressed")
+        )
 
 
 def run_task(task: RecordingTask) -> Outcome:
@@ -263,7 +255,7 @@ def run_task(task: RecordingTask) -> Outcome:
         table, names = compute_recording(task)
         names_path = task.names_dir / f"{table.schema.metadata[b'feature_names'].decode()}.json"
         if not names_path.exists():
-            _write_text_atomic(names_path, json.dumps(names))
+            write_text_atomic(names_path, json.dumps(names))
         write_table_atomic(table, task.part_path)
     except (DataError, WindowError, ValueError, OSError) as err:
         return Outcome(task.eeg_id, 0, time.perf_counter() - start, error=str(err))

@@ -42,6 +42,7 @@ from features.windows import (
 from models.bundle import Bundle, load_bundle
 from models.labels import CLASSES, CONSENSUS_NAMES, VOTE_COLUMNS, votes_to_probabilities
 from pipelines.features_stage import build_features, feature_columns
+from pipelines.files import write_text_atomic
 from pipelines.kaggle_io import KaggleLayout, read_eeg, read_spectrogram, read_train_labels
 from pipelines.train_stage import latest_bundle
 
@@ -105,15 +106,6 @@ def page(title: str, body: str) -> str:
         f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
         f"<style>{style}</style></head><body>{body}</body></html>"
     )
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    import os
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 # --- inputs ------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from features.windows import WindowError, spectrogram_slice_rows
 from models.bundle import Bundle, load_bundle
 from models.labels import CLASSES, VOTE_COLUMNS
 from pipelines.features_stage import build_features, feature_columns, feature_paths
+from pipelines.files import write_atomic
 from pipelines.kaggle_io import (
     SUBMISSION_COLUMNS,
     DataError,
@@ -49,13 +49,6 @@ class SubmitSummary:
     n_rows: int
     bundle: Path
     seconds: float
-
-
-def write_csv_atomic(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_csv(tmp, index=False)
-    os.replace(tmp, path)
 
 
 def check_submission(frame: pd.DataFrame, sample: pd.DataFrame) -> None:
@@ -100,7 +93,7 @@ def submit(
     frame = test[["eeg_id"]].merge(by_id, on="eeg_id", how="left")[list(SUBMISSION_COLUMNS)]
     check_submission(frame, sample)
     path = Path(out) if out else Path(work_dir) / "submissions" / "submission.csv"
-    write_csv_atomic(frame, path)
+    write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
     return SubmitSummary(path, len(frame), bundle.path, time.perf_counter() - start)
 
 

@@ -11,7 +11,6 @@ Output under the work dir::
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
 from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
 from models.metric import kl_report
 from pipelines.features_stage import build_features, feature_columns, feature_config
+from pipelines.files import write_text_atomic
 from pipelines.kaggle_io import DataError
 from pipelines.tune_stage import best_params, study_key
 
@@ -344,10 +344,7 @@ def train(
             "oof.parquet": lambda p: oof_frame.to_parquet(p, index=False),
         },
     )
-    latest = Path(work_dir) / "models" / "LATEST"
-    tmp = latest.with_name(f".LATEST.{os.getpid()}.tmp")
-    tmp.write_text(run + "\n")
-    os.replace(tmp, latest)
+    write_text_atomic(Path(work_dir) / "models" / "LATEST", run + "\n")
     return TrainSummary(
         run=run,
         bundle=bundle_path,

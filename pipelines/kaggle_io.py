@@ -110,16 +110,27 @@ def read_csv_checked(path: Path, what: str) -> pd.DataFrame:
         raise DataError(f"{path}: cannot be read as CSV ({what}): {err}") from err
 
 
-def check_csv_columns(path: Path, frame: pd.DataFrame, expected: tuple[str, ...]) -> None:
-    missing = [c for c in expected if c not in frame.columns]
-    extra = [c for c in frame.columns if c not in expected]
+def _column_problems(names: list, expected: tuple[str, ...]) -> str | None:
+    """``missing column(s) ...; unexpected column(s) ...`` or None when the set matches."""
+    missing = [c for c in expected if c not in names]
+    extra = [c for c in names if c not in expected]
     problems = []
     if missing:
-        problems.append(f"missing column(s) {', '.join(missing)}")
+        problems.append(f"missing column(s) {_first_few(missing)}")
     if extra:
-        problems.append(f"unexpected column(s) {', '.join(map(str, extra))}")
+        problems.append(f"unexpected column(s) {_first_few(extra)}")
+    return "; ".join(problems) or None
+
+
+def _first_few(names: list, n: int = 5) -> str:
+    more = f" and {len(names) - n} more" if len(names) > n else ""
+    return ", ".join(map(str, names[:n])) + more
+
+
+def check_csv_columns(path: Path, frame: pd.DataFrame, expected: tuple[str, ...]) -> None:
+    problems = _column_problems(list(frame.columns), expected)
     if problems:
-        raise DataError(f"{path}: {'; '.join(problems)}; expected columns {', '.join(expected)}")
+        raise DataError(f"{path}: {problems}; expected columns {', '.join(expected)}")
 
 
 def _show(value: object) -> str:
@@ -302,25 +313,13 @@ def _open_parquet(path: Path, what: str) -> pq.ParquetFile:
         raise DataError(f"{path}: not a readable parquet file ({what}): {err}") from err
 
 
-def _first_few(names: list[str], n: int = 5) -> str:
-    more = f" and {len(names) - n} more" if len(names) > n else ""
-    return ", ".join(map(str, names[:n])) + more
-
-
 def _check_parquet_schema(
     path: Path, schema: pa.Schema, expected: tuple[str, ...], what: str
 ) -> None:
-    names = list(schema.names)
-    missing = [c for c in expected if c not in names]
-    extra = [c for c in names if c not in expected]
-    problems = []
-    if missing:
-        problems.append(f"missing column(s) {_first_few(missing)}")
-    if extra:
-        problems.append(f"unexpected column(s) {_first_few(extra)}")
+    problems = _column_problems(list(schema.names), expected)
     if problems:
         raise DataError(
-            f"{path}: {'; '.join(problems)}; expected the {len(expected)} columns of a {what} "
+            f"{path}: {problems}; expected the {len(expected)} columns of a {what} "
             f"({expected[0]}, {expected[1]}, ..., {expected[-1]})"
         )
     for field in schema:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 BANDS: dict[str, tuple[float, float]] = {
@@ -39,3 +41,18 @@ def band_matrix(freqs: np.ndarray, bands: dict[str, tuple[float, float]]) -> np.
     """
     df = freqs[1] - freqs[0]
     return np.stack([band_mask(freqs, band) * df for band in bands.values()], axis=1)
+
+
+def band_weights(
+    freqs: np.ndarray, bands: dict[str, tuple[float, float]], dtype=np.float64
+) -> np.ndarray:
+    """:func:`band_matrix`, built once per frequency grid, bands and dtype (read-only)."""
+    key = (np.asarray(freqs, dtype=np.float64).tobytes(), tuple(bands.items()), np.dtype(dtype))
+    return _band_weights(*key)
+
+
+@functools.lru_cache(maxsize=64)
+def _band_weights(freqs: bytes, bands: tuple, dtype: np.dtype) -> np.ndarray:
+    weights = band_matrix(np.frombuffer(freqs), dict(bands)).astype(dtype)
+    weights.flags.writeable = False
+    return weights

@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from features.spectra import HOP_SEC, SEGMENT_SEC, rfft_freqs, segment_fft, segment_samples
+from features.spectra import (
+    HOP_SEC,
+    SEGMENT_SEC,
+    power,
+    rfft_freqs,
+    segment_fft,
+    segment_samples,
+)
 from features.windows import CENTRE_SEC, EEG_WINDOW_SEC
 
 Span = tuple[float, float]
@@ -180,16 +187,12 @@ class WindowSet:
     def segment_spectra(self) -> np.ndarray:
         """Scaled FFT of every segment: (..., 18, n_segments, n_freqs), complex64."""
         n_freqs = len(self.freqs)
-        return self.cached("fft", lambda: segment_fft(self.eeg, sfreq=self.sfreq)[..., :n_freqs])
+        return self.cached("fft", lambda: segment_fft(self.eeg, sfreq=self.sfreq, n_bins=n_freqs))
 
     def psd(self, span: Span = FULL) -> np.ndarray:
         """Welch PSD over a span of each window: (n_windows, 18, n_freqs), uV^2/Hz."""
 
-        def power() -> np.ndarray:
-            spectrum = self.segment_spectra()
-            return (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
-
-        periodogram = self.cached("power", power)
+        periodogram = self.cached("power", lambda: power(self.segment_spectra()))
         first, n_blocks = self._block_range(span)
         count = n_blocks - int(round(SEGMENT_SEC / HOP_SEC)) + 1
         return self.cached(

@@ -40,6 +40,12 @@ BIPOLAR_NAMES: tuple[str, ...] = tuple(f"{a}-{b}".lower() for a, b in BIPOLAR_PA
 """The 18 bipolar derivations, e.g. ``fp1-f7``, grouped by chain in the order of ``CHAINS``."""
 
 CHAIN_OF_BIPOLAR: tuple[str, ...] = tuple(c for c, pairs in CHAINS.items() for _ in pairs)
+
+CHAIN_WEIGHTS: np.ndarray = np.array(
+    [[c == chain for chain in CHAINS] for c in CHAIN_OF_BIPOLAR], dtype=np.float64
+)
+CHAIN_WEIGHTS /= CHAIN_WEIGHTS.sum(axis=0)
+"""(18, 5) averaging weights: ``per_channel @ CHAIN_WEIGHTS`` is the mean over each chain."""
 """The chain of each bipolar derivation, aligned with ``BIPOLAR_NAMES``."""
 
 CLIP_UV = 1024.0

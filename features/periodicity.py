@@ -34,7 +34,7 @@ from scipy.signal import find_peaks
 from features.bands import LOG_FLOOR
 from features.context import SCALES, Span, WindowSet
 from features.montage import BIPOLAR_NAMES, CHAINS
-from features.spectral import chain_mean
+from features.spectral import chain_mean, loglog_fit
 from features.temporal import chain_average
 
 VERSION = "1"
@@ -354,9 +354,7 @@ def delta_peak(psd: np.ndarray, freqs: np.ndarray) -> dict[str, np.ndarray]:
     psd = np.asarray(psd[..., used], dtype=np.float64)
     log_p = np.log10(psd + LOG_FLOOR)
     fit = (freqs >= APERIODIC_BAND[0]) & (freqs <= APERIODIC_BAND[1])
-    log_f = np.log10(freqs[fit])
-    design = np.stack([np.ones_like(log_f), log_f], axis=1)
-    coef = log_p[..., fit] @ np.linalg.pinv(design).T  # (..., 2)
+    coef = log_p[..., fit] @ loglog_fit(freqs[fit])  # (..., 2)
     residual = log_p - (coef[..., :1] + coef[..., 1:] * np.log10(freqs))
     band = np.flatnonzero((freqs >= DELTA_PEAK_BAND[0]) & (freqs <= DELTA_PEAK_BAND[1]))
     k = np.argmax(residual[..., band], axis=-1)

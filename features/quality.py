@@ -21,6 +21,8 @@ interval that crosses the border).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from scipy.ndimage import maximum_filter1d, median_filter
 from scipy.signal import butter, find_peaks, sosfiltfilt
@@ -31,7 +33,7 @@ from features.montage import BIPOLAR_NAMES, CHAINS
 from features.spectral import band_power, chain_mean
 from features.temporal import block_std, chain_average, recording_moments, span_moments
 
-VERSION = "2"
+VERSION = "3"
 
 FLAT_STD_UV = 0.5
 """A block whose standard deviation is below this (uV) is flat; EEG background is 5-100 uV."""
@@ -113,7 +115,7 @@ def r_peaks(ekg: np.ndarray, *, sfreq: float) -> tuple[np.ndarray, np.ndarray]:
     0.8
     """
     ekg = np.asarray(ekg, dtype=np.float64)
-    sos = butter(3, QRS_BAND_HZ, btype="bandpass", fs=sfreq, output="sos")
+    sos = _qrs_filter(float(sfreq))
     # Pad by a mirrored second so the filter's edge transient is not taken for a beat.
     padlen = max(min(int(round(sfreq)), ekg.size - 1), 0)
     rectified = np.abs(sosfiltfilt(sos, ekg, padtype="even", padlen=padlen))
@@ -121,6 +123,12 @@ def r_peaks(ekg: np.ndarray, *, sfreq: float) -> tuple[np.ndarray, np.ndarray]:
     height = np.maximum(PEAK_REL_HEIGHT * local_max, EKG_MIN_UV)
     peaks, _ = find_peaks(rectified, height=height, distance=int(round(MIN_RR_SEC * sfreq)))
     return peaks, rectified
+
+
+@functools.cache
+def _qrs_filter(sfreq: float) -> np.ndarray:
+    """The ``QRS_BAND_HZ`` band-pass (designed once per rate: design costs more than use)."""
+    return butter(3, QRS_BAND_HZ, btype="bandpass", fs=sfreq, output="sos")
 
 
 def _plausible_rr(rr: np.ndarray) -> np.ndarray:
@@ -210,7 +218,7 @@ def _ekg_blocks(ws: WindowSet) -> np.ndarray:
 
 
 def ekg_products(
-    eeg: np.ndarray, ekg: np.ndarray, *, block: int, chunk: int = 128
+    eeg: np.ndarray, ekg: np.ndarray, *, block: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-block means for the EEG-EKG correlation.
 
@@ -224,7 +232,8 @@ def ekg_products(
     -------
     cross : array, shape (..., n_channels, n_blocks, 1)
         Mean ``x * ekg`` per block, both about their mean over the whole last axis (the
-        reference the temporal moments use; correlations do not depend on it).
+        reference the temporal moments use; correlations do not depend on it). The products
+        are float32 (summed pairwise; relative error about 1e-7).
     own : array, shape (..., n_blocks, 2)
         Mean ``ekg`` and ``ekg^2`` per block about the same reference.
     """
@@ -232,14 +241,12 @@ def ekg_products(
     n = n_blocks * block
     eeg = np.asarray(eeg)[..., :n]
     ekg = np.asarray(ekg, dtype=np.float64)[..., :n]
-    ekg = (ekg - ekg.mean(axis=-1, keepdims=True)).reshape(*ekg.shape[:-1], n_blocks, block)
-    eeg_ref = eeg.mean(axis=-1, dtype=np.float64)  # (..., n_channels)
-    cross = np.empty((*eeg.shape[:-1], n_blocks))
-    for lo in range(0, n_blocks, chunk):  # small temporaries are reused, not paged in
-        hi = min(lo + chunk, n_blocks)
-        x = eeg[..., lo * block : hi * block].astype(np.float64) - eeg_ref[..., None]
-        x = x.reshape(*x.shape[:-1], hi - lo, block)
-        cross[..., lo:hi] = np.einsum("...cbt,...bt->...cb", x, ekg[..., lo:hi, :]) / block
+    ekg = ekg - ekg.mean(axis=-1, keepdims=True)
+    eeg_ref = eeg.mean(axis=-1, keepdims=True, dtype=np.float64).astype(np.float32)
+    products = (eeg - eeg_ref) * ekg.astype(np.float32)[..., None, :]
+    by_block = products.reshape(*products.shape[:-1], n_blocks, block)
+    cross = by_block.sum(axis=-1).astype(np.float64) / block
+    ekg = ekg.reshape(*ekg.shape[:-1], n_blocks, block)
     own = np.stack([ekg.mean(axis=-1), (ekg * ekg).mean(axis=-1)], axis=-1)
     return cross[..., None], own
 

@@ -7,13 +7,15 @@ Kaggle spectrograms do), at 50 s for channels and chains and at the labelled 10 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-from features.bands import BANDS, LOG_FLOOR, TOTAL_BAND, band_mask
+from features.bands import BANDS, LOG_FLOOR, TOTAL_BAND, band_mask, band_weights
 from features.context import CENTRE, FULL, WindowSet
-from features.montage import BIPOLAR_NAMES, CHAIN_OF_BIPOLAR, CHAINS
+from features.montage import BIPOLAR_NAMES, CHAIN_WEIGHTS, CHAINS
 
-VERSION = "1"
+VERSION = "2"
 
 
 def band_power(psd: np.ndarray, freqs: np.ndarray, band: tuple[float, float]) -> np.ndarray:
@@ -62,21 +64,35 @@ def peak_frequency(psd: np.ndarray, freqs: np.ndarray, band=(0.5, 20.0)) -> np.n
     return freqs[mask][np.argmax(psd[..., mask], axis=-1)]
 
 
+def loglog_fit(freqs: np.ndarray) -> np.ndarray:
+    """(n_freqs, 2) matrix taking ``log10 psd`` at ``freqs`` to the intercept and slope of
+    its least-squares line against ``log10 f`` (built once per frequency grid)."""
+    return _loglog_fit(np.asarray(freqs, dtype=np.float64).tobytes())
+
+
+@functools.lru_cache(maxsize=64)
+def _loglog_fit(freqs: bytes) -> np.ndarray:
+    log_f = np.log10(np.frombuffer(freqs))
+    design = np.stack([np.ones_like(log_f), log_f], axis=1)
+    matrix = np.linalg.pinv(design).T
+    matrix.flags.writeable = False
+    return matrix
+
+
 def aperiodic_slope(psd: np.ndarray, freqs: np.ndarray, band=(1.0, 40.0)) -> np.ndarray:
     """Slope of ``log10 psd`` against ``log10 f`` in ``band`` (least squares): about -1 for
     1/f (pink) noise, 0 for white noise, steeper for slow, suppressed records."""
     mask = band_mask(freqs, band)
-    log_f = np.log10(freqs[mask])
-    design = np.stack([np.ones_like(log_f), log_f], axis=1)
     log_p = np.log10(psd[..., mask].astype(np.float64) + LOG_FLOOR)
-    coef = log_p @ np.linalg.pinv(design).T
-    return coef[..., 1]
+    return (log_p @ loglog_fit(freqs[mask]))[..., 1]
 
 
 def spectral_features(psd: np.ndarray, freqs: np.ndarray) -> dict[str, np.ndarray]:
     """All spectral features of a PSD (..., n_freqs) -> {feature: array (...)}."""
-    absolute = {name: band_power(psd, freqs, band) for name, band in BANDS.items()}
-    total = band_power(psd, freqs, TOTAL_BAND)
+    # Every band's power and the total in one product.
+    powers = psd @ band_weights(freqs, {**BANDS, "total": TOTAL_BAND}, psd.dtype)
+    absolute = {name: powers[..., j] for j, name in enumerate(BANDS)}
+    total = powers[..., -1]
     safe_total = np.where(total > 0, total, 1.0)
     out: dict[str, np.ndarray] = {}
     for name, power in absolute.items():
@@ -99,9 +115,10 @@ def spectral_features(psd: np.ndarray, freqs: np.ndarray) -> dict[str, np.ndarra
 
 
 def chain_mean(values: np.ndarray) -> np.ndarray:
-    """Mean over the channels of each chain: (..., 18, k) -> (..., 5, k)."""
-    chains = np.array(CHAIN_OF_BIPOLAR)
-    return np.stack([values[..., chains == c, :].mean(axis=-2) for c in CHAINS], axis=-2)
+    """Mean over the channels of each chain: (..., 18, k) -> (..., 5, k) (one product with
+    the averaging weights; float32 stays float32)."""
+    weights = CHAIN_WEIGHTS.astype(values.dtype, copy=False)
+    return np.swapaxes(np.swapaxes(values, -1, -2) @ weights, -1, -2)
 
 
 def compute(ws: WindowSet) -> dict[str, np.ndarray]:

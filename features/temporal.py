@@ -18,7 +18,7 @@ import numpy as np
 
 from features.bands import LOG_FLOOR
 from features.context import SCALES, Span, WindowSet
-from features.montage import BIPOLAR_NAMES, CHAIN_OF_BIPOLAR, CHAINS
+from features.montage import BIPOLAR_NAMES, CHAIN_WEIGHTS, CHAINS
 
 VERSION = "1"
 
@@ -175,11 +175,7 @@ def chain_average(values: np.ndarray) -> np.ndarray:
     >>> chain_average(np.arange(18.0)).tolist()
     [1.5, 5.5, 9.5, 13.5, 16.5]
     """
-    return values @ _CHAIN_WEIGHTS
-
-
-_CHAIN_WEIGHTS = np.array([[c == chain for chain in CHAINS] for c in CHAIN_OF_BIPOLAR], float)
-_CHAIN_WEIGHTS /= _CHAIN_WEIGHTS.sum(axis=0)
+    return values @ CHAIN_WEIGHTS
 
 
 def block_std(moments: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from pyarrow import feather
 
 from features.bands import BANDS, LOG_FLOOR
-from features.engine import ENGINE_VERSION, extract_recording
+from features.engine import ENGINE_VERSION, extract_recording_matrix
 from features.montage import CLIP_UV, MAX_INTERP_GAP_SEC, SFREQ
 from features.registry import family_versions, select_families
 from features.spectra import HOP_SEC, SEGMENT_SEC
@@ -192,41 +192,40 @@ def compute_recording(task: RecordingTask) -> tuple[pa.Table, list[str]]:
     eeg_col, spec_col = _offset_columns(task.split)
     rows = task.rows.reset_index(drop=True)
     wants_spectrogram = any(f.source == "spectrogram" for f in select_families(task.families))
-    features: dict[str, np.ndarray] = {}
+    spec_ids = rows["spectrogram_id"].to_numpy()
     # Rows of one EEG may point at different spectrograms; compute each group in one batch.
-    for spec_id, group in rows.groupby("spectrogram_id", sort=False):
+    names: list[str] = []
+    matrix = None
+    for spec_id in pd.unique(spec_ids):
+        positions = np.flatnonzero(spec_ids == spec_id)
         power = slice_rows = None
         if wants_spectrogram:
             spec_path = task.spectrogram_paths[int(spec_id)]
             times, power = read_spectrogram(spec_path)
             try:
-                slice_rows = spectrogram_slice_rows(times, group[spec_col].to_numpy())
+                slice_rows = spectrogram_slice_rows(
+                    times, rows[spec_col].to_numpy()[positions]
+                )
             except WindowError as err:
                 raise DataError(f"{spec_path}: {err}") from err
         try:
-            columns = extract_recording(
+            part = extract_recording_matrix(
                 raw,
-                group[eeg_col].to_numpy(),
+                rows[eeg_col].to_numpy()[positions],
                 families=task.families,
                 spectrogram_power=power,
                 spectrogram_rows=slice_rows,
             )
         except WindowError as err:
             raise DataError(f"{task.eeg_path}: {err}") from err
-        positions = group.index.to_numpy()
-        if len(positions) == len(rows):  # one spectrogram for the whole EEG: the usual case
-            order = np.argsort(positions, kind="stable")
-            in_order = np.array_equal(order, np.arange(len(order)))
-            features = columns if in_order else {k: v[order] for k, v in columns.items()}
-            continue
-        for name, values in columns.items():
-            features.setdefault(name, np.empty(len(rows), dtype=np.float32))[positions] = values
+        if matrix is None:
+            names = part.names
+            matrix = np.empty((len(rows), len(names)), dtype=np.float32)
+        matrix[positions] = part.values
     # Features travel as one fixed-size-list column (building 1,500 Arrow columns per
     # recording costs more than computing some families); their names go in a side file
     # named by their hash, and the table gets its named columns once per row group.
-    names = list(features)
     names_hash = _short_hash(names)
-    matrix = np.stack(list(features.values()), axis=1).astype(np.float32, copy=False)
     packed = pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), len(names))
     keys = [c for c in rows.columns if c in META_COLUMNS]
     table = pa.Table.from_arrays(

@@ -44,7 +44,7 @@ class FeatureMatrix:
     def columns(self) -> dict[str, np.ndarray]:
         """Column name -> float32 array (n_windows,), in registry order."""
         by_column = np.ascontiguousarray(self.values.T)
-        return dict(zip(self.names, by_column))
+        return dict(zip(self.names, by_column, strict=True))
 
 
 def _selected(families: Iterable[str] | None, has_spectrogram: bool) -> tuple[Family, ...]:

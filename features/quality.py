@@ -217,9 +217,7 @@ def _ekg_blocks(ws: WindowSet) -> np.ndarray:
     return ekg_blocks(ws.ekg, sfreq=ws.sfreq, block=ws.block_samples)
 
 
-def ekg_products(
-    eeg: np.ndarray, ekg: np.ndarray, *, block: int
-) -> tuple[np.ndarray, np.ndarray]:
+def ekg_products(eeg: np.ndarray, ekg: np.ndarray, *, block: int) -> tuple[np.ndarray, np.ndarray]:
     """Per-block means for the EEG-EKG correlation.
 
     Parameters

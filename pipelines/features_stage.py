@@ -203,9 +203,7 @@ def compute_recording(task: RecordingTask) -> tuple[pa.Table, list[str]]:
             spec_path = task.spectrogram_paths[int(spec_id)]
             times, power = read_spectrogram(spec_path)
             try:
-                slice_rows = spectrogram_slice_rows(
-                    times, rows[spec_col].to_numpy()[positions]
-                )
+                slice_rows = spectrogram_slice_rows(times, rows[spec_col].to_numpy()[positions])
             except WindowError as err:
                 raise DataError(f"{spec_path}: {err}") from err
         try:

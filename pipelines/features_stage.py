@@ -151,7 +151,7 @@ class RecordingTask:
 
     split: str
     eeg_id: int
-    rows: pd.DataFrame  # key columns (+ votes for train), in output order
+    rows: pa.Table  # key columns (+ votes for train), in output order
     eeg_path: Path
     spectrogram_paths: dict[int, Path]
     part_path: Path
@@ -190,9 +190,10 @@ def compute_recording(task: RecordingTask) -> tuple[pa.Table, list[str]]:
     """
     raw = read_eeg(task.eeg_path)
     eeg_col, spec_col = _offset_columns(task.split)
-    rows = task.rows.reset_index(drop=True)
+    rows = task.rows
     wants_spectrogram = any(f.source == "spectrogram" for f in select_families(task.families))
-    spec_ids = rows["spectrogram_id"].to_numpy()
+    spec_ids = rows.column("spectrogram_id").to_numpy()
+    eeg_offsets = rows.column(eeg_col).to_numpy()
     # Rows of one EEG may point at different spectrograms; compute each group in one batch.
     names: list[str] = []
     matrix = None
@@ -203,13 +204,14 @@ def compute_recording(task: RecordingTask) -> tuple[pa.Table, list[str]]:
             spec_path = task.spectrogram_paths[int(spec_id)]
             times, power = read_spectrogram(spec_path)
             try:
-                slice_rows = spectrogram_slice_rows(times, rows[spec_col].to_numpy()[positions])
+                spec_offsets = rows.column(spec_col).to_numpy()[positions]
+                slice_rows = spectrogram_slice_rows(times, spec_offsets)
             except WindowError as err:
                 raise DataError(f"{spec_path}: {err}") from err
         try:
             part = extract_recording_matrix(
                 raw,
-                rows[eeg_col].to_numpy()[positions],
+                eeg_offsets[positions],
                 families=task.families,
                 spectrogram_power=power,
                 spectrogram_rows=slice_rows,
@@ -225,10 +227,8 @@ def compute_recording(task: RecordingTask) -> tuple[pa.Table, list[str]]:
     # named by their hash, and the table gets its named columns once per row group.
     names_hash = _short_hash(names)
     packed = pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), len(names))
-    keys = [c for c in rows.columns if c in META_COLUMNS]
-    table = pa.Table.from_arrays(
-        [*(pa.array(rows[c]) for c in keys), packed], names=[*keys, PACKED_COLUMN]
-    )
+    keys = rows.select([c for c in rows.column_names if c in META_COLUMNS])
+    table = keys.append_column(PACKED_COLUMN, packed)
     return table.replace_schema_metadata({"feature_names": names_hash}), names
 
 
@@ -284,14 +284,25 @@ def make_tasks(
     families: tuple[str, ...] | None,
 ) -> list[RecordingTask]:
     tasks = []
-    for eeg_id, group in rows.groupby("eeg_id", sort=False):
+    # One vectorised hash per label row (values and column names), combined per EEG below;
+    # each EEG's rows travel to the worker as a small Arrow table (slicing a data frame
+    # 17,000 times would cost the parent seconds).
+    row_hashes = pd.util.hash_pandas_object(rows, index=False).to_numpy()
+    columns = list(rows.columns)
+    table = pa.Table.from_pandas(rows, preserve_index=False).replace_schema_metadata(None)
+    spectrogram_ids = rows["spectrogram_id"].to_numpy()
+    by_eeg = rows.groupby("eeg_id", sort=False).indices
+    for eeg_id in pd.unique(rows["eeg_id"]):  # in order of first appearance
+        positions = by_eeg[eeg_id]
+        group = table.take(positions)
         eeg_path = layout.eeg_path(split, eeg_id)
         spec_paths = {
-            int(s): layout.spectrogram_path(split, s) for s in group["spectrogram_id"].unique()
+            int(s): layout.spectrogram_path(split, s) for s in pd.unique(spectrogram_ids[positions])
         }
         stamp = [
             PART_FORMAT,
-            group.to_csv(index=False),
+            columns,
+            hashlib.sha256(row_hashes[positions].tobytes()).hexdigest(),
             _file_stamp(eeg_path),
             [_file_stamp(p) for p in spec_paths.values()],
         ]

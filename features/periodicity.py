@@ -260,16 +260,38 @@ def envelope_peaks(env: np.ndarray, *, env_sfreq: float) -> np.ndarray:
     >>> envelope_peaks(env, env_sfreq=20)[:3].tolist()
     [10, 30, 50]
     """
-    env = np.asarray(env, dtype=np.float64)
-    level = uniform_filter1d(env, size=int(round(LEVEL_SEC * env_sfreq)), mode="nearest")
-    prominence = np.maximum(PEAK_PROMINENCE * level, ENVELOPE_FLOOR)
-    peaks, _ = find_peaks(
-        env,
-        prominence=prominence,
-        distance=max(1, int(np.floor(env_sfreq / RATE_BAND_HZ[1]))),
-        wlen=int(round(PEAK_WLEN_SEC * env_sfreq)) | 1,
-    )
+    _, peaks = envelope_peaks_rows(np.asarray(env)[None], env_sfreq=env_sfreq)
     return peaks
+
+
+def envelope_peaks_rows(env: np.ndarray, *, env_sfreq: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`envelope_peaks` of every row of ``env`` (n_rows, n_bins) in one search.
+
+    The rows are laid end to end with a run of ``+inf`` between them, at least as long as
+    the prominence window: a search stops at a higher sample as it stops at the end of a
+    row, so every row's peaks are exactly those found in it alone, at a fraction of the cost
+    of one ``find_peaks`` call per row. Returns the row and the bin of each peak, sorted.
+    """
+    env = np.asarray(env, dtype=np.float64)
+    n_rows, n = env.shape
+    wlen = int(round(PEAK_WLEN_SEC * env_sfreq)) | 1
+    distance = max(1, int(np.floor(env_sfreq / RATE_BAND_HZ[1])))
+    level = uniform_filter1d(env, size=int(round(LEVEL_SEC * env_sfreq)), axis=-1, mode="nearest")
+    # A separator is a plateau, hence a "peak" of its own: it is never prominent (its
+    # threshold is NaN) and its middle lies beyond ``distance`` of every real sample.
+    gap = max(wlen, 2 * distance + 2)
+    stride = gap + n
+    signal = np.full((n_rows + 1) * stride, np.inf)
+    signal.reshape(n_rows + 1, stride)[:n_rows, gap:] = env
+    threshold = np.full((n_rows + 1) * stride, np.nan)
+    threshold.reshape(n_rows + 1, stride)[:n_rows, gap:] = np.maximum(
+        PEAK_PROMINENCE * level, ENVELOPE_FLOOR
+    )
+    signal, threshold = signal[: n_rows * stride + gap], threshold[: n_rows * stride + gap]
+    found, _ = find_peaks(signal, prominence=threshold, distance=distance, wlen=wlen)
+    row, position = np.divmod(found, stride)
+    real = position >= gap
+    return row[real], position[real] - gap
 
 
 def peak_blocks(env: np.ndarray, *, env_sfreq: float, block_sec: float = 1.0) -> np.ndarray:
@@ -281,19 +303,13 @@ def peak_blocks(env: np.ndarray, *, env_sfreq: float, block_sec: float = 1.0) ->
     per_block = int(round(block_sec * env_sfreq))
     rows = env.reshape(-1, env.shape[-1])
     n_blocks = rows.shape[-1] // per_block
-    where, counts, interval_where, intervals = [], [], [], []
-    for i, row in enumerate(rows):
-        peaks = envelope_peaks(row, env_sfreq=env_sfreq)
-        gaps = np.diff(peaks) / env_sfreq
-        keep = gaps <= MAX_INTERVAL_SEC + 1e-9
-        where.append(i * n_blocks + peaks // per_block)
-        interval_where.append(i * n_blocks + peaks[1:][keep] // per_block)
-        intervals.append(gaps[keep])
-        counts.append(len(peaks))
+    row, peaks = envelope_peaks_rows(rows, env_sfreq=env_sfreq)
+    where_all = row * n_blocks + peaks // per_block
+    gaps = np.diff(peaks) / env_sfreq
+    keep = (row[1:] == row[:-1]) & (gaps <= MAX_INTERVAL_SEC + 1e-9)
+    iw = where_all[1:][keep]
+    gaps_all = gaps[keep]
     size = rows.shape[0] * n_blocks
-    where_all = np.concatenate(where).astype(np.int64)
-    iw = np.concatenate(interval_where).astype(np.int64)
-    gaps_all = np.concatenate(intervals)
     out = np.stack(
         [
             np.bincount(where_all, minlength=size),

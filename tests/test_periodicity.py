@@ -167,3 +167,35 @@ def test_names_shapes_and_finite_values():
         assert np.all(np.isfinite(value)), name
     assert cols["eeg_periodicity_acf_peak_fp1-f7_50s"][1] == 0
     assert cols["eeg_periodicity_peak_rate_fp1-f7_50s"][1] == 0
+
+
+def _peaks_of_one_row(env: np.ndarray) -> np.ndarray:
+    """The reference: scipy's find_peaks on one envelope alone, with the family's settings."""
+    from scipy.ndimage import uniform_filter1d
+    from scipy.signal import find_peaks
+
+    fs = periodicity.ENVELOPE_SFREQ
+    level = uniform_filter1d(env, size=int(round(periodicity.LEVEL_SEC * fs)), mode="nearest")
+    peaks, _ = find_peaks(
+        env,
+        prominence=np.maximum(periodicity.PEAK_PROMINENCE * level, periodicity.ENVELOPE_FLOOR),
+        distance=int(np.floor(fs / periodicity.RATE_BAND_HZ[1])),
+        wlen=int(round(periodicity.PEAK_WLEN_SEC * fs)) | 1,
+    )
+    return peaks
+
+
+def test_batched_envelope_peaks_equal_one_search_per_row():
+    rng = np.random.default_rng(3)
+    x = _recording(seed=4, seconds=60)[0]
+    real_like = periodicity.line_length_envelope(x, sfreq=SFREQ, block_sec=2.0)
+    noise = rng.gamma(2.0, 1.0, size=(6, 400))
+    plateaus = np.repeat(rng.integers(0, 5, size=(4, 80)), 5, axis=1).astype(float)
+    edge_peaks = np.ones((3, 100))
+    edge_peaks[0, 1] = edge_peaks[1, -2] = edge_peaks[2, [1, 50, 98]] = 30.0
+    flat = np.zeros((2, 100))
+    for env in (real_like, noise, plateaus, edge_peaks, flat):
+        rows, peaks = periodicity.envelope_peaks_rows(env, env_sfreq=periodicity.ENVELOPE_SFREQ)
+        for i, row in enumerate(env):
+            np.testing.assert_array_equal(peaks[rows == i], _peaks_of_one_row(row))
+    assert len(peaks) == 0  # the flat rows

@@ -30,8 +30,32 @@ ENGINE_VERSION = "3"
 """Bump when the engine's own processing (NaN policy, montage, grids) changes numbers."""
 
 MAX_WINDOWS_PER_BATCH = 64
-"""Recordings with more label windows are processed in batches of consecutive windows, so
-memory is bounded by the batch (about 2 minutes of signal), not by the recording."""
+MAX_BATCH_SPAN_SEC = 300.0
+"""A recording's label windows are processed in batches of consecutive windows (in time), at
+most ``MAX_WINDOWS_PER_BATCH`` windows covering at most ``MAX_BATCH_SPAN_SEC`` of signal, so
+the working memory is bounded by the batch, not by the recording."""
+
+
+def window_batches(offsets_sec: np.ndarray, window_sec: float = EEG_WINDOW_SEC) -> list:
+    """Indices of ``offsets_sec`` in batches: by start time, a new batch when the current one
+    holds ``MAX_WINDOWS_PER_BATCH`` windows or the next window would stretch it past
+    ``MAX_BATCH_SPAN_SEC``.
+
+    >>> [b.tolist() for b in window_batches(np.array([0.0, 400.0, 2.0, 100.0]))]
+    [[0, 2, 3], [1]]
+    """
+    order = np.argsort(offsets_sec, kind="stable")
+    batches, current, first = [], [], 0.0
+    for i in order:
+        too_long = offsets_sec[i] + window_sec - first > MAX_BATCH_SPAN_SEC
+        if current and (len(current) == MAX_WINDOWS_PER_BATCH or too_long):
+            batches.append(np.array(current))
+            current = []
+        if not current:
+            first = offsets_sec[i]
+        current.append(i)
+    batches.append(np.array(current))
+    return batches
 
 
 @dataclass(frozen=True)
@@ -160,11 +184,10 @@ def extract_recording_matrix(
     selected = _selected(families, has_spectrogram)
     offsets = np.atleast_1d(np.asarray(eeg_offsets_sec, dtype=np.float64))
     check_eeg_windows(raw.shape[-1], offsets, sfreq=sfreq)
-    if len(offsets) > MAX_WINDOWS_PER_BATCH:
-        order = np.argsort(offsets, kind="stable")
-        batches = []
-        for lo in range(0, len(order), MAX_WINDOWS_PER_BATCH):
-            batch = order[lo : lo + MAX_WINDOWS_PER_BATCH]
+    batches = window_batches(offsets)
+    if len(batches) > 1:
+        parts = []
+        for batch in batches:
             part = extract_recording_matrix(
                 raw,
                 offsets[batch],
@@ -173,8 +196,8 @@ def extract_recording_matrix(
                 spectrogram_power=spectrogram_power,
                 spectrogram_rows=None if spectrogram_rows is None else spectrogram_rows[batch],
             )
-            batches.append((batch, part))
-        return _merge(batches, len(offsets))
+            parts.append((batch, part))
+        return _merge(parts, len(offsets))
     n_window = int(round(EEG_WINDOW_SEC * sfreq))
     starts = window_starts(offsets, sfreq=sfreq)
     # Only the stretch the windows cover is processed; the NaN policy sees a margin around it,

@@ -307,6 +307,14 @@ def read_sample_submission(path: Path) -> pd.DataFrame:
 # --- parquet signals -----------------------------------------------------------------------
 
 
+WHOLE_FILE_BYTES = 8 * 2**20
+"""Parquet files up to this size are loaded whole before decoding (fast for the usual short
+files); larger EEG files are streamed (memory stays near the size of the decoded array)."""
+
+STREAM_BATCH_ROWS = 2**16
+STREAM_BUFFER_BYTES = 2**20
+
+
 def _open_checked(
     path: Path, expected: tuple[str, ...], what: str, *, whole: bool = False
 ) -> tuple[pq.ParquetFile, list[str]]:
@@ -319,8 +327,10 @@ def _open_checked(
     if not path.is_file():
         raise DataError(f"{path}: file not found (expected the {what} parquet file)")
     try:
-        source = pa.BufferReader(path.read_bytes()) if whole else path
-        handle = pq.ParquetFile(source, pre_buffer=False)
+        if whole:
+            handle = pq.ParquetFile(pa.BufferReader(path.read_bytes()), pre_buffer=False)
+        else:  # read as needed, a buffer at a time
+            handle = pq.ParquetFile(path, pre_buffer=False, buffer_size=STREAM_BUFFER_BYTES)
     except (pa.ArrowException, OSError) as err:
         raise DataError(f"{path}: not a readable parquet file ({what}): {err}") from err
     schema = handle.schema_arrow
@@ -386,13 +396,30 @@ def read_eeg(path: Path) -> np.ndarray:
         NaNs are kept: ``features.windows.apply_nan_policy`` deals with them.
     """
     path = Path(path)
-    handle, names = _open_checked(path, RAW_COLUMNS, "EEG", whole=True)
-    if handle.metadata.num_rows == 0:
+    small = path.is_file() and path.stat().st_size <= WHOLE_FILE_BYTES
+    handle, names = _open_checked(path, RAW_COLUMNS, "EEG", whole=small)
+    n_rows = handle.metadata.num_rows
+    if n_rows == 0:
         raise DataError(
             f"{path}: the EEG has 0 rows; expected at least {int(EEG_WINDOW_SEC * SFREQ)}"
         )
-    table = _read_table(handle, names, list(RAW_COLUMNS), path, "EEG")
-    return _columns_to_array(table, RAW_COLUMNS).T
+    if small:
+        table = _read_table(handle, names, list(RAW_COLUMNS), path, "EEG")
+        return _columns_to_array(table, RAW_COLUMNS).T
+    # A long recording streams in batches into its array, so reading it holds the array and
+    # one batch rather than the file, its decoded table and a converted copy at once.
+    out = np.empty((len(RAW_COLUMNS), n_rows), dtype=np.float32)
+    start = 0
+    try:
+        for batch in handle.iter_batches(
+            batch_size=STREAM_BATCH_ROWS, columns=list(RAW_COLUMNS), use_threads=False
+        ):
+            block = batch.to_tensor(null_to_nan=True, row_major=False).to_numpy()
+            out[:, start : start + len(block)] = block.T
+            start += len(block)
+    except (pa.ArrowException, OSError) as err:
+        raise DataError(f"{path}: cannot read the EEG data: {err}") from err
+    return out
 
 
 def _spectrogram_times(path: Path, table: pa.Table) -> np.ndarray:

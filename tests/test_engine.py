@@ -159,3 +159,7 @@ def test_long_recordings_are_batched_with_the_same_result(monkeypatch):
     monkeypatch.setattr(engine, "MAX_WINDOWS_PER_BATCH", 8)
     batched = extract_recording(raw, offsets)
     _assert_close(whole, batched, rtol=1e-4, atol=1e-4)
+    monkeypatch.setattr(engine, "MAX_WINDOWS_PER_BATCH", 64)
+    monkeypatch.setattr(engine, "MAX_BATCH_SPAN_SEC", 60.0)  # batches of 6 windows
+    assert [len(b) for b in engine.window_batches(offsets)] == [6] * 5 + [5]
+    _assert_close(whole, extract_recording(raw, offsets), rtol=1e-4, atol=1e-4)

@@ -252,3 +252,18 @@ def test_real_mini_validates_clean(real_mini, capsys):
     assert (report.n_train_rows, report.n_test_rows) == (91, 1)
     assert report.n_files == 20  # 9 EEGs + 9 spectrograms + the test pair
     assert main(["validate", "--data-dir", str(real_mini), "--deep"]) == 0
+
+
+@needs_real_mini
+def test_long_eeg_files_stream_to_the_same_array(monkeypatch):
+    from pipelines import kaggle_io
+    from tests.conftest import REAL_MINI
+
+    for path in sorted((REAL_MINI / "train_eegs").glob("*.parquet"))[:3]:
+        whole = read_eeg(path)
+        with monkeypatch.context() as patch:
+            patch.setattr(kaggle_io, "WHOLE_FILE_BYTES", 0)  # every file counts as long
+            patch.setattr(kaggle_io, "STREAM_BATCH_ROWS", 1000)  # several batches
+            streamed = read_eeg(path)
+        assert streamed.dtype == np.float32 and streamed.shape == whole.shape
+        np.testing.assert_array_equal(streamed, whole)

@@ -20,7 +20,7 @@ from features.bands import LOG_FLOOR
 from features.context import SCALES, Span, WindowSet
 from features.montage import BIPOLAR_NAMES, CHAIN_WEIGHTS, CHAINS
 
-VERSION = "1"
+VERSION = "2"
 
 MOMENTS = ("x", "x2", "x3", "x4", "dx2", "ddx2", "absdx", "zcr")
 """The per-block means :func:`block_moments` returns, in order (``zcr`` per second)."""
@@ -74,28 +74,31 @@ def block_moments(x: np.ndarray, *, sfreq: float, block_sec: float = 1.0) -> np.
     x = np.asarray(x)[..., : n_blocks * block]
     reference = np.repeat(x.mean(axis=-1, dtype=np.float64).reshape(-1), n_blocks)
     rows = x.reshape(-1, block)  # one row per (signal, block)
-    out = np.empty((rows.shape[0], len(MOMENTS)))
+    sums = np.empty((rows.shape[0], len(MOMENTS)))
+    add = np.add.reduce  # the reduction behind .sum(), without its Python layers
     # Row chunks keep the float64 temporaries small enough to be reused rather than paged in
     # afresh (which costs more than the arithmetic on whole recordings).
     for lo in range(0, rows.shape[0], CHUNK_ROWS):
         hi = min(lo + CHUNK_ROWS, rows.shape[0])
-        xb = rows[lo:hi].astype(np.float64) - reference[lo:hi, None]
+        xb = rows[lo:hi].astype(np.float64)
+        xb -= reference[lo:hi, None]
         x2 = xb * xb
         dx = xb[:, 1:] - xb[:, :-1]
         ddx = dx[:, 1:] - dx[:, :-1]
-        mean = xb.mean(axis=-1)
-        positive = xb > mean[:, None]
-        chunk = out[lo:hi]
-        chunk[:, 0] = mean
-        chunk[:, 1] = x2.mean(axis=-1)
-        chunk[:, 2] = np.einsum("ij,ij->i", x2, xb) / block
-        chunk[:, 3] = np.einsum("ij,ij->i", x2, x2) / block
-        chunk[:, 4] = np.einsum("ij,ij->i", dx, dx) / (block - 1)
-        chunk[:, 5] = np.einsum("ij,ij->i", ddx, ddx) / (block - 2)
-        chunk[:, 6] = np.abs(dx).mean(axis=-1)
+        chunk = sums[lo:hi]
+        chunk[:, 0] = add(xb, axis=-1)
+        chunk[:, 1] = add(x2, axis=-1)
+        chunk[:, 2] = np.einsum("ij,ij->i", x2, xb)
+        chunk[:, 3] = np.einsum("ij,ij->i", x2, x2)
+        chunk[:, 4] = np.einsum("ij,ij->i", dx, dx)
+        chunk[:, 5] = np.einsum("ij,ij->i", ddx, ddx)
+        np.abs(dx, out=dx)
+        chunk[:, 6] = add(dx, axis=-1)
+        positive = xb > (chunk[:, 0] / block)[:, None]
         chunk[:, 7] = np.count_nonzero(positive[:, 1:] != positive[:, :-1], axis=-1)
-    out[:, 7] *= sfreq / (block - 1)
-    return out.reshape(*x.shape[:-1], n_blocks, len(MOMENTS))
+    # Sums to means (crossings to crossings per second).
+    sums /= np.array([block] * 4 + [block - 1, block - 2, block - 1, (block - 1) / sfreq])
+    return sums.reshape(*x.shape[:-1], n_blocks, len(MOMENTS))
 
 
 def moment_features(moments: np.ndarray, *, sfreq: float) -> dict[str, np.ndarray]:
@@ -152,6 +155,24 @@ def moment_features(moments: np.ndarray, *, sfreq: float) -> dict[str, np.ndarra
     }
 
 
+def quantiles(values: np.ndarray, qs: tuple[float, ...], axis: int = -1) -> list[np.ndarray]:
+    """``np.quantile``'s default (linear) estimate from one sort: several times faster on the
+    small arrays here.
+
+    >>> [float(q) for q in quantiles(np.array([4.0, 1.0, 3.0, 2.0]), (0.25, 0.5))]
+    [1.75, 2.5]
+    """
+    ordered = np.sort(np.moveaxis(values, axis, -1), axis=-1)
+    n = ordered.shape[-1]
+    out = []
+    for q in qs:
+        position = q * (n - 1)
+        lo = int(np.floor(position))
+        below, above = ordered[..., lo], ordered[..., min(lo + 1, n - 1)]
+        out.append(below + (above - below) * (position - lo))
+    return out
+
+
 def robust_amplitude(block_std: np.ndarray, axis: int = -1) -> dict[str, np.ndarray]:
     """Median block standard deviation (uV) and its interquartile range relative to the
     median (0 when the median is 0): steady for continuous activity, large for bursts,
@@ -163,7 +184,7 @@ def robust_amplitude(block_std: np.ndarray, axis: int = -1) -> dict[str, np.ndar
     >>> float(r["amp_median"]), float(r["amp_iqr"])
     (3.0, 0.6666666666666666)
     """
-    q25, q50, q75 = np.quantile(block_std, [0.25, 0.5, 0.75], axis=axis)
+    q25, q50, q75 = quantiles(block_std, (0.25, 0.5, 0.75), axis=axis)
     spread = np.divide(q75 - q25, q50, out=np.zeros_like(q50), where=q50 > 0)
     return {"amp_median": q50, "amp_iqr": spread}
 

@@ -36,7 +36,9 @@ _MOMENTS_KEY = "temporal:moments"
 _STD_KEY = "temporal:block-std"
 
 
-def block_moments(x: np.ndarray, *, sfreq: float, block_sec: float = 1.0) -> np.ndarray:
+def block_moments(
+    x: np.ndarray, *, sfreq: float, block_sec: float = 1.0, fields: tuple[str, ...] = MOMENTS
+) -> np.ndarray:
     """Per-block means of the additive quantities the temporal features are built from.
 
     Parameters
@@ -47,11 +49,13 @@ def block_moments(x: np.ndarray, *, sfreq: float, block_sec: float = 1.0) -> np.
         Sampling rate, Hz.
     block_sec : float
         Block length, seconds.
+    fields : names from ``MOMENTS``
+        The means to compute (all by default), in the order wanted.
 
     Returns
     -------
-    array, shape (..., n_blocks, 8), float64
-        In the order of ``MOMENTS``: mean ``x``, ``x^2``, ``x^3``, ``x^4`` (raw moments about
+    array, shape (..., n_blocks, len(fields)), float64
+        In ``MOMENTS``: mean ``x``, ``x^2``, ``x^3``, ``x^4`` (raw moments about
         the per-signal reference below), mean squared first difference ``dx^2`` and second
         difference ``ddx^2`` (uV^2 per sample^2), mean ``|dx|`` (uV per sample), and zero
         crossings per second of the block's mean-removed signal. Differences and crossings
@@ -74,7 +78,11 @@ def block_moments(x: np.ndarray, *, sfreq: float, block_sec: float = 1.0) -> np.
     x = np.asarray(x)[..., : n_blocks * block]
     reference = np.repeat(x.mean(axis=-1, dtype=np.float64).reshape(-1), n_blocks)
     rows = x.reshape(-1, block)  # one row per (signal, block)
-    sums = np.empty((rows.shape[0], len(MOMENTS)))
+    unknown = set(fields) - set(MOMENTS)
+    if unknown:
+        raise ValueError(f"unknown moment(s) {sorted(unknown)}; known: {', '.join(MOMENTS)}")
+    sums = np.empty((rows.shape[0], len(fields)))
+    column = {name: sums[:, j] for j, name in enumerate(fields)}
     add = np.add.reduce  # the reduction behind .sum(), without its Python layers
     # Row chunks keep the float64 temporaries small enough to be reused rather than paged in
     # afresh (which costs more than the arithmetic on whole recordings).
@@ -82,23 +90,32 @@ def block_moments(x: np.ndarray, *, sfreq: float, block_sec: float = 1.0) -> np.
         hi = min(lo + CHUNK_ROWS, rows.shape[0])
         xb = rows[lo:hi].astype(np.float64)
         xb -= reference[lo:hi, None]
-        x2 = xb * xb
-        dx = xb[:, 1:] - xb[:, :-1]
-        ddx = dx[:, 1:] - dx[:, :-1]
-        chunk = sums[lo:hi]
-        chunk[:, 0] = add(xb, axis=-1)
-        chunk[:, 1] = add(x2, axis=-1)
-        chunk[:, 2] = np.einsum("ij,ij->i", x2, xb)
-        chunk[:, 3] = np.einsum("ij,ij->i", x2, x2)
-        chunk[:, 4] = np.einsum("ij,ij->i", dx, dx)
-        chunk[:, 5] = np.einsum("ij,ij->i", ddx, ddx)
-        np.abs(dx, out=dx)
-        chunk[:, 6] = add(dx, axis=-1)
-        positive = xb > (chunk[:, 0] / block)[:, None]
-        chunk[:, 7] = np.count_nonzero(positive[:, 1:] != positive[:, :-1], axis=-1)
+        x2 = xb * xb if {"x2", "x3", "x4"} & column.keys() else None
+        dx = xb[:, 1:] - xb[:, :-1] if {"dx2", "ddx2", "absdx"} & column.keys() else None
+        if "x" in column:
+            column["x"][lo:hi] = add(xb, axis=-1)
+        if "x2" in column:
+            column["x2"][lo:hi] = add(x2, axis=-1)
+        if "x3" in column:
+            column["x3"][lo:hi] = np.einsum("ij,ij->i", x2, xb)
+        if "x4" in column:
+            column["x4"][lo:hi] = np.einsum("ij,ij->i", x2, x2)
+        if "dx2" in column:
+            column["dx2"][lo:hi] = np.einsum("ij,ij->i", dx, dx)
+        if "ddx2" in column:
+            ddx = dx[:, 1:] - dx[:, :-1]
+            column["ddx2"][lo:hi] = np.einsum("ij,ij->i", ddx, ddx)
+        if "absdx" in column:
+            np.abs(dx, out=dx)
+            column["absdx"][lo:hi] = add(dx, axis=-1)
+        if "zcr" in column:
+            positive = xb > (add(xb, axis=-1) / block)[:, None]
+            column["zcr"][lo:hi] = np.count_nonzero(positive[:, 1:] != positive[:, :-1], axis=-1)
     # Sums to means (crossings to crossings per second).
-    sums /= np.array([block] * 4 + [block - 1, block - 2, block - 1, (block - 1) / sfreq])
-    return sums.reshape(*x.shape[:-1], n_blocks, len(MOMENTS))
+    divisor = dict.fromkeys(("x", "x2", "x3", "x4"), block)
+    divisor.update(dx2=block - 1, ddx2=block - 2, absdx=block - 1, zcr=(block - 1) / sfreq)
+    sums /= np.array([divisor[name] for name in fields])
+    return sums.reshape(*x.shape[:-1], n_blocks, len(fields))
 
 
 def moment_features(moments: np.ndarray, *, sfreq: float) -> dict[str, np.ndarray]:

@@ -31,7 +31,7 @@ from features.bands import BANDS, band_matrix
 from features.context import WindowSet
 from features.montage import SFREQ, bipolar_index, to_bipolar
 from features.spectral import spectral_entropy
-from features.temporal import moment_features, span_moments
+from features.temporal import MOMENTS, block_moments, moment_features
 from features.windows import apply_nan_policy, cut_eeg_windows, window_starts
 from pipelines.kaggle_io import KaggleLayout, read_eeg, read_train_labels
 
@@ -122,15 +122,29 @@ def load_windows(data_dir: Path, max_recordings: int | None):
     return recordings
 
 
+SUBSET_MOMENTS = ("x", "x2", "dx2", "ddx2", "absdx")
+"""The block means Hjorth mobility and complexity and line length need (of ``MOMENTS``)."""
+
+
+def _subset_blocks(ws: WindowSet) -> np.ndarray:
+    """The subset's block means in ``MOMENTS`` layout (the moments it does not need are 0)."""
+    block_sec = ws.block_samples / ws.sfreq
+    part = block_moments(ws.eeg, sfreq=ws.sfreq, block_sec=block_sec, fields=SUBSET_MOMENTS)
+    full = np.zeros((*part.shape[:-1], len(MOMENTS)))
+    full[..., [MOMENTS.index(f) for f in SUBSET_MOMENTS]] = part
+    return full
+
+
 def ours_subset(eeg: np.ndarray, mask: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Band powers, Hjorth mobility and complexity, line length, spectral entropy per
-    channel for every window of one recording (shared-segment engine)."""
+    channel for every window of one recording: the engine's ``WindowSet`` (shared segment
+    spectra and block sums) and the families' own functions, computing only the subset."""
     starts = window_starts(offsets)
     ws = WindowSet.from_recording(eeg, eeg[0], mask, starts, sfreq=SFREQ)
     psd = ws.psd()
     powers = psd @ band_matrix(ws.freqs, BANDS)
     entropy = spectral_entropy(psd, ws.freqs)
-    moments = moment_features(span_moments(ws, (0.0, 50.0)), sfreq=SFREQ)
+    moments = moment_features(ws.block_mean("subset", _subset_blocks), sfreq=SFREQ)
     return np.concatenate(
         [
             powers,
@@ -167,27 +181,54 @@ def mne_features_subset(windows: np.ndarray) -> np.ndarray:
     )
 
 
-def side_by_side(data_dir: Path, max_recordings: int | None) -> dict:
+def _timed(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def side_by_side(data_dir: Path, max_recordings: int | None, repeat: int) -> dict:
+    """Ours ``repeat`` times around one mne-features run (it takes minutes), same windows."""
     recordings = load_windows(data_dir, max_recordings)
     n_windows = sum(len(r[2]) for r in recordings)
-    start = time.perf_counter()
-    for eeg, mask, offsets in recordings:
-        ours_subset(eeg, mask, offsets)
-    ours_s = time.perf_counter() - start
+
+    def ours() -> None:
+        for eeg, mask, offsets in recordings:
+            ours_subset(eeg, mask, offsets)
+
     # mne-features gets the same windows, cut beforehand (cutting is not timed).
     windows = [cut_eeg_windows(eeg, offsets) for eeg, _, offsets in recordings]
+
+    def theirs() -> None:
+        for batch in windows:
+            mne_features_subset(batch)
+
     mne_features_subset(windows[0][:1])  # warm up numba compilation
-    start = time.perf_counter()
-    for batch in windows:
-        mne_features_subset(batch)
-    theirs_s = time.perf_counter() - start
+    ours_s = [_timed(ours)]
+    theirs_s = _timed(theirs)
+    ours_s += [_timed(ours) for _ in range(repeat - 1)]
+    ours_rates = [n_windows / t for t in ours_s]
     return {
         "windows": n_windows,
         "recordings": len(recordings),
-        "ours_windows_per_second": n_windows / ours_s,
+        "ours_windows_per_second": float(np.median(ours_rates)),
+        "ours_runs_windows_per_second": ours_rates,
         "mne_features_windows_per_second": n_windows / theirs_s,
-        "ratio": theirs_s / ours_s,
+        "ratio": float(np.median(ours_rates)) * theirs_s / n_windows,
     }
+
+
+def longest_recording(data_dir: Path) -> dict:
+    """The EEG whose label windows span the most signal (what bounds a worker's memory)."""
+    labels = read_train_labels(KaggleLayout(data_dir).train_csv)
+    offsets = labels.groupby("eeg_id")["eeg_label_offset_seconds"]
+    span = offsets.max() - offsets.min() + 50.0
+    eeg_id = int(span.idxmax())
+    return {"eeg_id": eeg_id, "windows": int(offsets.size()[eeg_id]), "span_sec": span.max()}
+
+
+def _median_and_range(values: list[float]) -> str:
+    return f"{np.median(values):.0f} ({min(values):.0f}-{max(values):.0f})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-jobs", type=int, default=2, help="workers for the stage")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each timing (the median is reported)"
+    )
     parser.add_argument(
         "--subset-recordings",
         type=int,
@@ -208,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipelines.demo_data import write_demo_dataset
 
-    results: dict = {"cpu_count": os.cpu_count(), "n_jobs": args.n_jobs}
+    results: dict = {"cpu_count": os.cpu_count(), "n_jobs": args.n_jobs, "repeat": args.repeat}
     with tempfile.TemporaryDirectory(prefix="hms-bench-") as tmp:
         tmp = Path(tmp)
         sizes = {"small": max(10, args.n_eegs // 3), "large": args.n_eegs}
@@ -219,30 +263,54 @@ def main(argv: list[str] | None = None) -> int:
             write_demo_dataset(
                 data, n_eegs=n_eegs, seed=args.seed, progress=False, rows_per_eeg=rows
             )
-            stage = run_stage(data, tmp / f"work-{name}", args.n_jobs)
-            results[name] = {"eegs": n_eegs, **stage}
+            runs = []
+            for i in range(args.repeat):  # a cold cache every time
+                runs.append(run_stage(data, tmp / f"work-{name}-{i}", args.n_jobs))
+            longest = longest_recording(data)
+            rates = [r["windows_per_second"] for r in runs]
+            rss = [r["peak_rss_mb"] for r in runs]
+            results[name] = {
+                "eegs": n_eegs,
+                "rows": runs[0]["rows"],
+                "columns": runs[0]["columns"],
+                "failures": runs[0]["failures"],
+                "windows_per_second": float(np.median(rates)),
+                "runs_windows_per_second": rates,
+                "peak_rss_mb": float(np.median(rss)),
+                "runs_peak_rss_mb": rss,
+                "longest_recording": longest,
+            }
             print(
-                f"[{name}] full feature set: {stage['rows']} windows x {stage['columns']} "
-                f"columns in {stage['seconds']:.1f} s = {stage['windows_per_second']:.0f} "
-                f"windows/s ({args.n_jobs} workers); peak RSS of the process tree "
-                f"{stage['peak_rss_mb']:.0f} MB",
+                f"[{name}] full feature set: {runs[0]['rows']} windows x {runs[0]['columns']} "
+                f"columns, {args.repeat} cold runs: {_median_and_range(rates)} windows/s "
+                f"({args.n_jobs} workers); peak RSS of the process tree "
+                f"{_median_and_range(rss)} MB; longest recording {longest['windows']} "
+                f"windows over {longest['span_sec']:.0f} s",
                 flush=True,
             )
         print("[subset] mne-features vs ours, one process each, same windows ...", flush=True)
-        results["subset"] = side_by_side(tmp / "data-large", args.subset_recordings)
+        results["subset"] = side_by_side(tmp / "data-large", args.subset_recordings, args.repeat)
 
     sub = results["subset"]
-    rate = results["large"]["windows_per_second"]
+    small, large = results["small"], results["large"]
+    rate = large["windows_per_second"]
     results["kaggle_projection_minutes"] = KAGGLE_TRAIN_WINDOWS / rate / 60
     print()
-    print("figure                                              value")
-    print(f"full feature set, windows/s ({args.n_jobs} workers)             {rate:8.0f}")
+    print(f"figures (median of {args.repeat} runs, range in brackets)")
     print(
-        f"peak RSS, {results['small']['rows']:>6} windows / {results['large']['rows']:>6} windows"
-        f"       {results['small']['peak_rss_mb']:6.0f} / {results['large']['peak_rss_mb']:.0f} MB"
+        f"full feature set, {large['rows']} windows, {args.n_jobs} workers: "
+        f"{_median_and_range(large['runs_windows_per_second'])} windows/s"
     )
     print(
-        f"subset ({sub['windows']} windows): ours {sub['ours_windows_per_second']:.0f} w/s, "
+        f"peak RSS, {small['rows']} / {large['rows']} windows: "
+        f"{_median_and_range(small['runs_peak_rss_mb'])} / "
+        f"{_median_and_range(large['runs_peak_rss_mb'])} MB (longest recording "
+        f"{small['longest_recording']['span_sec']:.0f} s / "
+        f"{large['longest_recording']['span_sec']:.0f} s)"
+    )
+    print(
+        f"subset ({sub['windows']} windows): ours "
+        f"{_median_and_range(sub['ours_runs_windows_per_second'])} w/s, "
         f"mne-features {sub['mne_features_windows_per_second']:.0f} w/s, "
         f"ratio {sub['ratio']:.1f}x"
     )
@@ -252,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2))
+        args.out.write_text(json.dumps(results, indent=2, default=float))
         print(f"figures written to {args.out}")
     return 0
 

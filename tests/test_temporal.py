@@ -147,3 +147,13 @@ def test_names_shapes_and_finite_values():
         assert name.endswith(("_50s", "_10s"))
         assert value.shape == (len(OFFSETS),)
         assert np.all(np.isfinite(value)), name
+
+
+def test_block_moments_computes_a_subset_of_fields_exactly():
+    x = np.random.default_rng(5).normal(size=(3, 2000)).astype(np.float32)
+    full = temporal.block_moments(x, sfreq=200, block_sec=2.0)
+    fields = ("absdx", "x2", "zcr")
+    part = temporal.block_moments(x, sfreq=200, block_sec=2.0, fields=fields)
+    np.testing.assert_array_equal(part, full[..., [temporal.MOMENTS.index(f) for f in fields]])
+    with pytest.raises(ValueError, match="unknown moment"):
+        temporal.block_moments(x, sfreq=200, fields=("x5",))

@@ -387,7 +387,8 @@ def _assemble(
         table = _unpack(pa.concat_tables(pending), tasks[0].names_dir)
         pending.clear()
         if writer is None:
-            writer = pq.ParquetWriter(tmp, table.schema)
+            # Feature values rarely repeat: dictionary pages cost time and space for nothing.
+            writer = pq.ParquetWriter(tmp, table.schema, use_dictionary=False)
             n_columns = table.num_columns
         writer.write_table(table)
 
@@ -452,7 +453,10 @@ def build_features(
     bar = tqdm(total=len(rows), desc=f"{split} features", unit="win", disable=not progress)
     bar.update(len(rows) - sum(len(t.rows) for t in pending))
     by_id = {t.eeg_id: t for t in tasks}
-    for outcome in _iterate(pending, n_jobs, backend, scheduler):
+    # Longest recordings first, so no worker is left finishing a long one alone at the end
+    # (the table's row order does not depend on the order of computation).
+    by_size = sorted(pending, key=lambda t: len(t.rows), reverse=True)
+    for outcome in _iterate(by_size, n_jobs, backend, scheduler):
         if outcome.error:
             failures.append((outcome.eeg_id, outcome.error))
         elif not outcome.cached:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from features.bands import BANDS, band_matrix
+from features.bands import BANDS, band_weights
 from features.context import WindowSet
 from features.montage import SFREQ, bipolar_index, to_bipolar
 from features.spectral import spectral_entropy
@@ -142,7 +142,7 @@ def ours_subset(eeg: np.ndarray, mask: np.ndarray, offsets: np.ndarray) -> np.nd
     starts = window_starts(offsets)
     ws = WindowSet.from_recording(eeg, eeg[0], mask, starts, sfreq=SFREQ)
     psd = ws.psd()
-    powers = psd @ band_matrix(ws.freqs, BANDS)
+    powers = psd @ band_weights(ws.freqs, BANDS, psd.dtype)
     entropy = spectral_entropy(psd, ws.freqs)
     moments = moment_features(ws.block_mean("subset", _subset_blocks), sfreq=SFREQ)
     return np.concatenate(

@@ -163,3 +163,23 @@ def test_long_recordings_are_batched_with_the_same_result(monkeypatch):
     monkeypatch.setattr(engine, "MAX_BATCH_SPAN_SEC", 60.0)  # batches of 6 windows
     assert [len(b) for b in engine.window_batches(offsets)] == [6] * 5 + [5]
     _assert_close(whole, extract_recording(raw, offsets), rtol=1e-4, atol=1e-4)
+
+
+def test_one_window_sums_its_span_directly_and_matches_the_prefix_sums():
+    from features.context import CENTRE, WindowSet
+    from features.temporal import span_moments
+
+    rng = np.random.default_rng(11)
+    eeg = rng.normal(0, 20, (18, 120 * int(SFREQ))).astype(np.float32)
+    ekg = np.zeros(eeg.shape[-1], np.float32)
+    mask = np.zeros(eeg.shape, bool)
+    starts = np.arange(0, 70, 2) * int(SFREQ)  # 35 windows: prefix sums
+    many = WindowSet.from_recording(eeg, ekg, mask, starts, sfreq=SFREQ)
+    for i in (0, 17, 34):
+        one = WindowSet.from_recording(eeg, ekg, mask, starts[i : i + 1], sfreq=SFREQ)
+        for span in ((0.0, 50.0), CENTRE):
+            np.testing.assert_allclose(one.psd(span), many.psd(span)[i : i + 1], rtol=1e-5)
+            np.testing.assert_allclose(
+                span_moments(one, span), span_moments(many, span)[i : i + 1], rtol=1e-9
+            )
+        assert not any(key.startswith("prefix:") for key in one._cache)

@@ -76,7 +76,7 @@ submit: install ## predict DATA_DIR/test.csv with the latest bundle -> WORK_DIR/
 inspect: install ## HTML report of the latest bundle -> WORK_DIR/reports/{run}/index.html
 	$(BIN)/hms inspect $(DIRS) $(if $(MODEL),--model $(MODEL)) $(if $(EEG_ID),--eeg-id $(EEG_ID))
 
-bench: install ## benchmark feature extraction (windows/s, vs mne-features, peak RSS)
+bench: install ## benchmark feature extraction: windows/s, vs mne-features, peak RSS (~12 min)
 	$(BIN)/python -m pipelines.bench
 
 test: install ## run the test suite (uses ../shared/hms_real_mini when present)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from features.context import WindowSet
+from features.families.spectrogram import SpectrogramSet
 from features.montage import EEG_CHANNELS, MAX_INTERP_GAP_SEC, SFREQ, bipolar_index, to_bipolar
 from features.registry import Family, select_families
 from features.spectra import segment_samples
-from features.spectrogram import SpectrogramSet
 from features.windows import (
     EEG_WINDOW_SEC,
     apply_nan_policy,

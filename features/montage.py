@@ -39,6 +39,9 @@ BIPOLAR_PAIRS: tuple[tuple[str, str], ...] = tuple(p for pairs in CHAINS.values(
 BIPOLAR_NAMES: tuple[str, ...] = tuple(f"{a}-{b}".lower() for a, b in BIPOLAR_PAIRS)
 """The 18 bipolar derivations, e.g. ``fp1-f7``, grouped by chain in the order of ``CHAINS``."""
 
+REGIONS: dict[str, tuple[str, str]] = {"temporal": ("ll", "rl"), "parasag": ("lp", "rp")}
+"""Left and right chain of each region; their derivations are homologous one to one."""
+
 CHAIN_OF_BIPOLAR: tuple[str, ...] = tuple(c for c, pairs in CHAINS.items() for _ in pairs)
 
 CHAIN_WEIGHTS: np.ndarray = np.array(

@@ -13,7 +13,7 @@ from types import ModuleType
 
 import numpy as np
 
-from features import (
+from features.families import (
     evolution,
     laterality,
     periodicity,

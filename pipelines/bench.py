@@ -31,9 +31,9 @@ import numpy as np
 
 from features.bands import BANDS, band_weights
 from features.context import WindowSet
+from features.families.spectral import spectral_entropy
+from features.families.temporal import MOMENTS, block_moments, moment_features
 from features.montage import SFREQ, bipolar_index, to_bipolar
-from features.spectral import spectral_entropy
-from features.temporal import MOMENTS, block_moments, moment_features
 from features.windows import apply_nan_policy, cut_eeg_windows, window_starts
 from pipelines.kaggle_io import KaggleLayout, read_eeg, read_train_labels
 

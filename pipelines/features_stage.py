@@ -44,6 +44,7 @@ from features.windows import (
     spectrogram_slice_rows,
 )
 from models.labels import VOTE_COLUMNS
+from pipelines.config import WorkLayout
 from pipelines.files import write_atomic, write_text_atomic
 from pipelines.kaggle_io import (
     DataError,
@@ -138,7 +139,7 @@ def feature_paths(
     work_dir: Path, data_dir: Path, split: str, families: Iterable[str] | None = None
 ) -> FeaturePaths:
     config_hash = _short_hash(feature_config(families))
-    root = Path(work_dir) / "features" / dataset_key(data_dir) / config_hash
+    root = WorkLayout(work_dir).feature_root(dataset_key(data_dir), config_hash)
     return FeaturePaths(root, split)
 
 

@@ -41,6 +41,7 @@ from features.windows import (
 )
 from models.bundle import Bundle, load_bundle
 from models.labels import CLASSES, CONSENSUS_NAMES, VOTE_COLUMNS, votes_to_probabilities
+from pipelines.config import WorkLayout
 from pipelines.features_stage import build_features, feature_columns
 from pipelines.files import write_text_atomic
 from pipelines.kaggle_io import KaggleLayout, read_eeg, read_spectrogram, read_train_labels
@@ -610,7 +611,7 @@ def build_report(
 
     start = time.perf_counter()
     inputs = load_inputs(data_dir, work_dir, model_dir)
-    out = Path(out) if out else Path(work_dir) / "reports" / inputs.bundle.path.name
+    out = Path(out) if out else WorkLayout(work_dir).report(inputs.bundle.path.name)
     if eeg_id is not None:
         path = out / f"eeg_{eeg_id}.html"
         write_text_atomic(path, recording_page(inputs, eeg_id))

@@ -13,6 +13,7 @@ from features.engine import extract_recording
 from features.windows import WindowError, spectrogram_slice_rows
 from models.bundle import Bundle, load_bundle
 from models.labels import CLASSES, VOTE_COLUMNS
+from pipelines.config import WorkLayout
 from pipelines.features_stage import build_features, feature_columns, feature_paths
 from pipelines.files import write_atomic
 from pipelines.kaggle_io import (
@@ -92,7 +93,7 @@ def submit(
     by_id = pd.DataFrame(probs, columns=list(VOTE_COLUMNS)).assign(eeg_id=table["eeg_id"])
     frame = test[["eeg_id"]].merge(by_id, on="eeg_id", how="left")[list(SUBMISSION_COLUMNS)]
     check_submission(frame, sample)
-    path = Path(out) if out else Path(work_dir) / "submissions" / "submission.csv"
+    path = Path(out) if out else WorkLayout(work_dir).submissions / "submission.csv"
     write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
     return SubmitSummary(path, len(frame), bundle.path, time.perf_counter() - start)
 

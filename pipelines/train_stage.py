@@ -27,6 +27,7 @@ from models.folds import fold_table, patient_folds
 from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
 from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
 from models.metric import kl_report
+from pipelines.config import WorkLayout
 from pipelines.features_stage import build_features, feature_columns, feature_config
 from pipelines.files import write_text_atomic
 from pipelines.kaggle_io import DataError
@@ -299,7 +300,7 @@ def train(
         )
 
     run = run or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    bundle_path = Path(work_dir) / "models" / run
+    bundle_path = WorkLayout(work_dir).bundle(run)
     details = {
         "per_fold": {k: r.fold_scores for k, r in results.items()},
         "per_class": {
@@ -344,7 +345,7 @@ def train(
             "oof.parquet": lambda p: oof_frame.to_parquet(p, index=False),
         },
     )
-    write_text_atomic(Path(work_dir) / "models" / "LATEST", run + "\n")
+    write_text_atomic(WorkLayout(work_dir).latest, run + "\n")
     return TrainSummary(
         run=run,
         bundle=bundle_path,
@@ -362,10 +363,9 @@ def train(
 
 def latest_bundle(work_dir: Path) -> Path:
     """The bundle named in ``models/LATEST``."""
-    pointer = Path(work_dir) / "models" / "LATEST"
-    if not pointer.is_file():
+    layout = WorkLayout(work_dir)
+    if not layout.latest.is_file():
         raise FileNotFoundError(
-            f"no trained model under {Path(work_dir) / 'models'}: run `make train` (or pass "
-            "--model DIR)"
+            f"no trained model under {layout.models}: run `make train` (or pass --model DIR)"
         )
-    return Path(work_dir) / "models" / pointer.read_text().strip()
+    return layout.bundle(layout.latest.read_text().strip())

@@ -19,13 +19,14 @@ import numpy as np
 from models.cv import cross_validate
 from models.folds import patient_folds
 from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
+from pipelines.config import WorkLayout
 
 TARGET = "kl_reliable"
 """Trials minimise the out-of-fold KL on rows with >= 10 votes (all rows if there are none)."""
 
 
 def default_db(work_dir: Path) -> Path:
-    return Path(work_dir).resolve() / "tuning" / "optuna.db"
+    return WorkLayout(Path(work_dir).resolve()).tuning / "optuna.db"
 
 
 def default_storage(work_dir: Path) -> str:

@@ -4,9 +4,9 @@ import numpy as np
 
 from features.bands import BANDS, band_matrix
 from features.context import WindowSet
+from features.families.spectral import spectral_entropy
+from features.families.temporal import moment_features, span_moments
 from features.montage import SFREQ
-from features.spectral import spectral_entropy
-from features.temporal import moment_features, span_moments
 from features.windows import window_starts
 from pipelines.bench import ours_subset
 

@@ -167,7 +167,7 @@ def test_long_recordings_are_batched_with_the_same_result(monkeypatch):
 
 def test_one_window_sums_its_span_directly_and_matches_the_prefix_sums():
     from features.context import CENTRE, WindowSet
-    from features.temporal import span_moments
+    from features.families.temporal import span_moments
 
     rng = np.random.default_rng(11)
     eeg = rng.normal(0, 20, (18, 120 * int(SFREQ))).astype(np.float32)

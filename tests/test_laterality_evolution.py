@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from scipy.signal import chirp
 
-from features import evolution, laterality
 from features.context import WindowSet
+from features.families import evolution, laterality
 from features.montage import BIPOLAR_NAMES, CHAIN_OF_BIPOLAR
 
 SFREQ = 200.0

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from features import quality
 from features.context import WindowSet
+from features.families import quality
 from features.montage import BIPOLAR_NAMES, CHAIN_OF_BIPOLAR
 from features.windows import apply_nan_policy, cut_eeg_windows
 
@@ -202,7 +202,7 @@ def test_names_shapes_and_finite_values():
 
 
 def test_heart_rate_counts_intervals_on_two_second_blocks():
-    from features.quality import heart_rate
+    from features.families.quality import heart_rate
 
     # 50 s at 40 bpm: 33 intervals of 1.5 s, means over the 25 blocks of 2 s; 30 bpm (25
     # intervals in 50 s) is the least a usable EKG shows.

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from features import spectral
 from features.context import WindowSet
+from features.families import spectral
 from features.spectra import rfft_freqs, welch_psd
 
 SFREQ = 200.0

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from features import temporal
 from features.context import WindowSet
+from features.families import temporal
 from features.montage import BIPOLAR_NAMES
 from features.windows import cut_eeg_windows
 

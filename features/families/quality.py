@@ -29,9 +29,9 @@ from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from features.bands import LOG_FLOOR
 from features.context import SCALES, WindowSet, block_reduce
+from features.families.spectral import band_power, chain_mean
+from features.families.temporal import block_std, chain_average, recording_moments, span_moments
 from features.montage import BIPOLAR_NAMES, CHAINS
-from features.spectral import band_power, chain_mean
-from features.temporal import block_std, chain_average, recording_moments, span_moments
 
 VERSION = "3"
 

@@ -11,12 +11,9 @@ import numpy as np
 
 from features.bands import BANDS, LOG_FLOOR, band_matrix
 from features.context import SCALES, WindowSet, block_reduce
-from features.montage import BIPOLAR_NAMES, CHAINS
+from features.montage import BIPOLAR_NAMES, CHAINS, REGIONS
 
 VERSION = "1"
-
-REGIONS: dict[str, tuple[str, str]] = {"temporal": ("ll", "rl"), "parasag": ("lp", "rp")}
-"""Left and right chain of each region; their derivations are homologous one to one."""
 
 
 def homologous_pairs() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

@@ -11,8 +11,8 @@ import numpy as np
 
 from features.bands import BANDS, LOG_FLOOR, TOTAL_BAND
 from features.context import WindowSet, sub_epochs
+from features.families.spectral import band_power, chain_mean, peak_frequency
 from features.montage import CHAINS
-from features.spectral import band_power, chain_mean, peak_frequency
 
 VERSION = "1"
 

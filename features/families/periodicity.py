@@ -33,9 +33,9 @@ from scipy.signal import find_peaks
 
 from features.bands import LOG_FLOOR
 from features.context import SCALES, Span, WindowSet
+from features.families.spectral import chain_mean, loglog_fit
+from features.families.temporal import chain_average
 from features.montage import BIPOLAR_NAMES, CHAINS
-from features.spectral import chain_mean, loglog_fit
-from features.temporal import chain_average
 
 VERSION = "1"
 

@@ -113,58 +113,21 @@ def test_autocorrelation_peak_without_a_maximum_in_range():
 
 # --- structure ------------------------------------------------------------------------------
 
+# The contract every family keeps is in test_family_contract.py; here what is this family's.
 
-def test_recording_equals_cut_windows():
+
+def test_discharges_are_seen_in_every_window_of_a_recording():
     eeg, ekg, mask = _recording()
     ws = WindowSet.from_recording(eeg, ekg, mask, (OFFSETS * SFREQ).astype(int), sfreq=SFREQ)
-    a = periodicity.compute(ws)
-    b = periodicity.compute(WindowSet.from_windows(cut_eeg_windows(eeg, OFFSETS), sfreq=SFREQ))
-    assert a.keys() == b.keys()
-    for name in a:
-        feature = name.removeprefix("eeg_periodicity_").rsplit("_", 2)[0]
-        atol = PEAK_TOLERANCE.get(feature, 1e-5)
-        np.testing.assert_allclose(a[name], b[name], rtol=1e-5, atol=atol, err_msg=name)
-    assert np.all(a["eeg_periodicity_peak_rate_fp1-f7_50s"] > 0.5)  # the discharges are seen
+    assert np.all(periodicity.compute(ws)["eeg_periodicity_peak_rate_fp1-f7_50s"] > 0.5)
 
 
-def test_vectorised_equals_one_window_at_a_time():
-    eeg, _, _ = _recording(seed=1)
-    windows = cut_eeg_windows(eeg, OFFSETS[:3])
-    together = periodicity.compute(WindowSet.from_windows(windows, sfreq=SFREQ))
-    for i in range(len(windows)):
-        alone = periodicity.compute(WindowSet.from_windows(windows[i : i + 1], sfreq=SFREQ))
-        for name, value in alone.items():
-            np.testing.assert_allclose(together[name][i], value[0], rtol=1e-6, err_msg=name)
-
-
-def test_float32_float64_and_read_only_inputs():
-    eeg, ekg, mask = _recording(seed=2)
-    for array in (eeg, ekg, mask):
-        array.setflags(write=False)
-    starts = (OFFSETS * SFREQ).astype(int)
-    a = periodicity.compute(WindowSet.from_recording(eeg, ekg, mask, starts, sfreq=SFREQ))
-    b = periodicity.compute(
-        WindowSet.from_recording(eeg.astype(np.float64), ekg, mask, starts, sfreq=SFREQ)
-    )
-    for name in a:
-        np.testing.assert_allclose(a[name], b[name], rtol=1e-5, atol=1e-5, err_msg=name)
-    windows = cut_eeg_windows(eeg, OFFSETS)
-    windows.setflags(write=False)
-    periodicity.compute(WindowSet.from_windows(windows, sfreq=SFREQ))
-
-
-def test_names_shapes_and_finite_values():
+def test_column_count_and_an_all_zero_window():
     eeg, _, _ = _recording(seed=3)
     windows = cut_eeg_windows(eeg, OFFSETS)
-    windows[1] = 0.0  # an all-zero window
+    windows[1] = 0.0
     cols = periodicity.compute(WindowSet.from_windows(windows, sfreq=SFREQ))
     assert len(cols) == 7 * (18 + 5 + 5)
-    assert len(set(cols)) == len(cols)
-    for name, value in cols.items():
-        assert name == name.lower() and name.startswith("eeg_periodicity_")
-        assert name.endswith(("_50s", "_10s"))
-        assert value.shape == (len(OFFSETS),)
-        assert np.all(np.isfinite(value)), name
     assert cols["eeg_periodicity_acf_peak_fp1-f7_50s"][1] == 0
     assert cols["eeg_periodicity_peak_rate_fp1-f7_50s"][1] == 0
 

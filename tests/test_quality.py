@@ -121,82 +121,26 @@ def test_muscle_power_and_ekg_leakage_where_they_are():
 
 # --- structure ------------------------------------------------------------------------------
 
+# The contract every family keeps is in test_family_contract.py; here what is this family's.
 
-def test_recording_equals_cut_windows():
+
+def test_recording_heart_rate_and_dead_channel():
     eeg, ekg, mask = _recording()
     ws = WindowSet.from_recording(eeg, ekg, mask, (OFFSETS * SFREQ).astype(int), sfreq=SFREQ)
-    a = quality.compute(ws)
-    b = quality.compute(
-        WindowSet.from_windows(
-            cut_eeg_windows(eeg, OFFSETS),
-            sfreq=SFREQ,
-            ekg=cut_eeg_windows(ekg[None], OFFSETS)[:, 0],
-            nan_mask=cut_eeg_windows(mask, OFFSETS),
-        )
-    )
-    assert a.keys() == b.keys()
-    for name in a:
-        feature = name.removeprefix("eeg_quality_").rsplit("_", 1)[0]
-        atol = EKG_TOLERANCE.get(feature, 1e-5)
-        np.testing.assert_allclose(a[name], b[name], rtol=1e-6, atol=atol, err_msg=name)
-    assert np.all(a["eeg_quality_ekg_hr_50s"] == pytest.approx(72, abs=0.5))
-    assert a["eeg_quality_flatchans_all_50s"].min() >= 1  # the dead channel
+    cols = quality.compute(ws)
+    assert np.all(cols["eeg_quality_ekg_hr_50s"] == pytest.approx(72, abs=0.5))
+    assert cols["eeg_quality_flatchans_all_50s"].min() >= 1  # the dead channel
 
 
-def test_vectorised_equals_one_window_at_a_time():
-    eeg, ekg, mask = _recording(seed=3)
-    offsets = OFFSETS[:3]
-    windows = cut_eeg_windows(eeg, offsets)
-    ekgs = cut_eeg_windows(ekg[None], offsets)[:, 0]
-    masks = cut_eeg_windows(mask, offsets)
-    together = quality.compute(
-        WindowSet.from_windows(windows, sfreq=SFREQ, ekg=ekgs, nan_mask=masks)
-    )
-    for i in range(len(windows)):
-        one = slice(i, i + 1)
-        alone = quality.compute(
-            WindowSet.from_windows(windows[one], sfreq=SFREQ, ekg=ekgs[one], nan_mask=masks[one])
-        )
-        for name, value in alone.items():
-            np.testing.assert_allclose(together[name][i], value[0], rtol=1e-6, err_msg=name)
-
-
-def test_float32_float64_and_read_only_inputs():
-    eeg, ekg, mask = _recording(seed=4)
-    for array in (eeg, ekg, mask):
-        array.setflags(write=False)
-    starts = (OFFSETS * SFREQ).astype(int)
-    a = quality.compute(WindowSet.from_recording(eeg, ekg, mask, starts, sfreq=SFREQ))
-    b = quality.compute(
-        WindowSet.from_recording(
-            eeg.astype(np.float64), ekg.astype(np.float64), mask, starts, sfreq=SFREQ
-        )
-    )
-    for name in a:
-        np.testing.assert_allclose(a[name], b[name], rtol=1e-5, atol=1e-5, err_msg=name)
-    windows = cut_eeg_windows(eeg, OFFSETS)
-    windows.setflags(write=False)
-    quality.compute(WindowSet.from_windows(windows, sfreq=SFREQ))
-
-
-def test_names_shapes_and_finite_values():
+def test_column_count_an_all_zero_window_and_a_dead_ekg():
     eeg, ekg, mask = _recording(seed=5)
     windows = cut_eeg_windows(eeg, OFFSETS)
-    windows[1] = 0.0  # an all-zero window
+    windows[1] = 0.0
     ekgs = cut_eeg_windows(ekg[None], OFFSETS)[:, 0]
     ekgs[2] = 0.0
-    cols = quality.compute(
-        WindowSet.from_windows(
-            windows, sfreq=SFREQ, ekg=ekgs, nan_mask=cut_eeg_windows(mask, OFFSETS)
-        )
-    )
+    masks = cut_eeg_windows(mask, OFFSETS)
+    cols = quality.compute(WindowSet.from_windows(windows, sfreq=SFREQ, ekg=ekgs, nan_mask=masks))
     assert len(cols) == 94
-    assert len(set(cols)) == len(cols)
-    for name, value in cols.items():
-        assert name == name.lower() and name.startswith("eeg_quality_")
-        assert name.endswith(("_50s", "_10s"))
-        assert value.shape == (len(OFFSETS),)
-        assert np.all(np.isfinite(value)), name
     assert cols["eeg_quality_flatchans_all_50s"][1] == 18
     assert cols["eeg_quality_ekg_ok_50s"][2] == 0
 

@@ -13,6 +13,7 @@ from features.bands import BANDS, LOG_FLOOR, TOTAL_BAND
 from features.context import WindowSet, sub_epochs
 from features.families.spectral import band_power, chain_mean, peak_frequency
 from features.montage import CHAINS
+from features.naming import column_name
 
 VERSION = "1"
 
@@ -48,6 +49,6 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
         slope = trend(values, axis=1)
         spread = values.max(axis=1) - values.min(axis=1)
         for j, chain in enumerate(CHAINS):
-            out[f"eeg_evolution_{feature}_trend_{chain}_50s"] = slope[:, j]
-            out[f"eeg_evolution_{feature}_range_{chain}_50s"] = spread[:, j]
+            out[column_name("eeg", "evolution", f"{feature}_trend", chain, "50s")] = slope[:, j]
+            out[column_name("eeg", "evolution", f"{feature}_range", chain, "50s")] = spread[:, j]
     return out

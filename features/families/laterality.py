@@ -12,6 +12,7 @@ import numpy as np
 from features.bands import BANDS, LOG_FLOOR, band_matrix
 from features.context import SCALES, WindowSet, block_reduce
 from features.montage import BIPOLAR_NAMES, CHAINS, REGIONS
+from features.naming import column_name
 
 VERSION = "1"
 
@@ -82,7 +83,9 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
             second, mean[:, :, None], mean[:, None, :], diag[:, :, None], diag[:, None, :]
         )
         off_diagonal = ~np.eye(n, dtype=bool)
-        out[f"eeg_laterality_globalcorr_all_{scale}"] = np.abs(corr[:, off_diagonal]).mean(1)
+        out[column_name("eeg", "laterality", "globalcorr", "all", scale)] = np.abs(
+            corr[:, off_diagonal]
+        ).mean(1)
 
         left_all = np.concatenate(list(left.values()))
         right_all = np.concatenate(list(right.values()))
@@ -98,8 +101,10 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
             coh = coherence(band_cross[:, in_region], band_psd[:, li], band_psd[:, ri])
             coh = coh.mean(axis=1)
             for b, band_name in enumerate(BANDS):
-                out[f"eeg_laterality_lr_{band_name}_{region}_{scale}"] = lr[:, b]
-            out[f"eeg_laterality_homcorr_mean_{region}_{scale}"] = corr[:, li, ri].mean(axis=1)
+                out[column_name("eeg", "laterality", f"lr_{band_name}", region, scale)] = lr[:, b]
+            out[column_name("eeg", "laterality", "homcorr_mean", region, scale)] = corr[
+                :, li, ri
+            ].mean(axis=1)
             for b, band_name in enumerate(BANDS):
-                out[f"eeg_laterality_coh_{band_name}_{region}_{scale}"] = coh[:, b]
+                out[column_name("eeg", "laterality", f"coh_{band_name}", region, scale)] = coh[:, b]
     return out

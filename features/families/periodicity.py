@@ -36,6 +36,7 @@ from features.context import SCALES, Span, WindowSet
 from features.families.spectral import chain_mean, loglog_fit
 from features.families.temporal import chain_average
 from features.montage import BIPOLAR_NAMES, CHAINS
+from features.naming import column_name
 
 VERSION = "1"
 
@@ -452,5 +453,5 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
             }
             for feature, values in features.items():
                 for j, unit in enumerate(names):
-                    out[f"eeg_periodicity_{feature}_{unit}_{scale}"] = values[:, j]
+                    out[column_name("eeg", "periodicity", feature, unit, scale)] = values[:, j]
     return out

@@ -32,6 +32,7 @@ from features.context import SCALES, WindowSet, block_reduce
 from features.families.spectral import band_power, chain_mean
 from features.families.temporal import block_std, chain_average, recording_moments, span_moments
 from features.montage import BIPOLAR_NAMES, CHAINS
+from features.naming import column_name
 
 VERSION = "3"
 
@@ -296,15 +297,19 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
         nan = ws.block_mean("quality:nan", _nan_blocks, span)[..., 0]  # (n_w, 18)
         if full:
             for j, name in enumerate(BIPOLAR_NAMES):
-                out[f"eeg_quality_nanfrac_{name}_{scale}"] = nan[:, j]
-        out[f"eeg_quality_nanfrac_all_{scale}"] = nan.mean(axis=1)
-        out[f"eeg_quality_nanchans_all_{scale}"] = (nan > MOSTLY).sum(axis=1).astype(float)
+                out[column_name("eeg", "quality", "nanfrac", name, scale)] = nan[:, j]
+        out[column_name("eeg", "quality", "nanfrac", "all", scale)] = nan.mean(axis=1)
+        out[column_name("eeg", "quality", "nanchans", "all", scale)] = (
+            (nan > MOSTLY).sum(axis=1).astype(float)
+        )
 
         flat = ws.block_mean("quality:flat", _flat_blocks, span)[..., 0]  # (n_w, 18)
         if full:
             for j, name in enumerate(BIPOLAR_NAMES):
-                out[f"eeg_quality_flatfrac_{name}_{scale}"] = flat[:, j]
-        out[f"eeg_quality_flatchans_all_{scale}"] = (flat > MOSTLY).sum(axis=1).astype(float)
+                out[column_name("eeg", "quality", "flatfrac", name, scale)] = flat[:, j]
+        out[column_name("eeg", "quality", "flatchans", "all", scale)] = (
+            (flat > MOSTLY).sum(axis=1).astype(float)
+        )
 
         psd = ws.psd(span)
         units = [(chain_mean(psd), tuple(CHAINS))]
@@ -314,17 +319,17 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
             muscle = band_power(values, freqs, MUSCLE_BAND)
             logpow = np.log10(muscle + LOG_FLOOR)
             for j, unit in enumerate(names):
-                out[f"eeg_quality_muscle_{unit}_{scale}"] = logpow[:, j]
+                out[column_name("eeg", "quality", "muscle", unit, scale)] = logpow[:, j]
             if names is BIPOLAR_NAMES:
                 continue
             slow = band_power(values, freqs, SLOW_BAND)
             ratio = np.log10((muscle + LOG_FLOOR) / (slow + LOG_FLOOR))
             for j, unit in enumerate(names):
-                out[f"eeg_quality_musclerel_{unit}_{scale}"] = ratio[:, j]
+                out[column_name("eeg", "quality", "musclerel", unit, scale)] = ratio[:, j]
 
         sums = ws.block_mean("quality:ekg", _ekg_blocks, span)
         for feature, values in heart_rate(sums, span_sec, ws.block_samples / ws.sfreq).items():
-            out[f"eeg_quality_{feature}_{scale}"] = values
+            out[column_name("eeg", "quality", feature, scale=scale)] = values
 
         if full:
             moments = span_moments(ws, span)
@@ -333,6 +338,6 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
             corr = ekg_correlation(moments, cross, own)  # (n_w, 18)
             chain_corr = chain_average(corr)
             for j, chain in enumerate(CHAINS):
-                out[f"eeg_quality_ekgcorr_{chain}_{scale}"] = chain_corr[:, j]
-            out[f"eeg_quality_ekgcorr_max_{scale}"] = corr.max(axis=1)
+                out[column_name("eeg", "quality", "ekgcorr", chain, scale)] = chain_corr[:, j]
+            out[column_name("eeg", "quality", "ekgcorr", "max", scale)] = corr.max(axis=1)
     return out

@@ -14,6 +14,7 @@ import numpy as np
 from features.bands import BANDS, LOG_FLOOR, TOTAL_BAND, band_mask, band_weights
 from features.context import CENTRE, FULL, WindowSet
 from features.montage import BIPOLAR_NAMES, CHAIN_WEIGHTS, CHAINS
+from features.naming import column_name
 
 VERSION = "2"
 
@@ -133,5 +134,5 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
         for values, names in units:
             for feature, array in spectral_features(values, freqs).items():
                 for j, unit in enumerate(names):
-                    out[f"eeg_spectral_{feature}_{unit}_{scale}"] = array[:, j]
+                    out[column_name("eeg", "spectral", feature, unit, scale)] = array[:, j]
     return out

@@ -15,6 +15,7 @@ import numpy as np
 
 from features.bands import SPECTROGRAM_BANDS, band_mask
 from features.montage import KAGGLE_CHAINS, SPECTROGRAM_FREQS_HZ
+from features.naming import column_name
 from features.windows import SPECTROGRAM_ROW_SEC, SPECTROGRAM_ROWS
 
 VERSION = "1"
@@ -110,5 +111,7 @@ def compute(ss: SpectrogramSet) -> dict[str, np.ndarray]:
         for stat, array in stats.items():  # (n_windows, 4, n_bands)
             for c, chain in enumerate(KAGGLE_CHAINS):
                 for b, band in enumerate(SPECTROGRAM_BANDS):
-                    out[f"spec_spectrogram_{stat}_{band}_{chain.lower()}_{scale}"] = array[:, c, b]
+                    out[
+                        column_name("spec", "spectrogram", f"{stat}_{band}", chain.lower(), scale)
+                    ] = array[:, c, b]
     return out

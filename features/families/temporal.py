@@ -19,6 +19,7 @@ import numpy as np
 from features.bands import LOG_FLOOR
 from features.context import SCALES, Span, WindowSet
 from features.montage import BIPOLAR_NAMES, CHAIN_WEIGHTS, CHAINS
+from features.naming import column_name
 
 VERSION = "2"
 
@@ -256,5 +257,5 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
                 units.append((values, BIPOLAR_NAMES))
             for array, names in units:
                 for j, unit in enumerate(names):
-                    out[f"eeg_temporal_{feature}_{unit}_{scale}"] = array[:, j]
+                    out[column_name("eeg", "temporal", feature, unit, scale)] = array[:, j]
     return out

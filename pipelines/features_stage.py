@@ -54,6 +54,7 @@ from pipelines.kaggle_io import (
     read_test_labels,
     read_train_labels,
 )
+from pipelines.progress import Progress
 
 SPLITS = ("train", "test")
 TRAIN_KEYS = (
@@ -431,8 +432,6 @@ def build_features(
     Recordings that cannot be used (missing, corrupt, too short) are listed in the summary
     and in ``{split}_failures.csv``; the table holds every other recording.
     """
-    from tqdm.auto import tqdm
-
     start = time.perf_counter()
     family_list = None if families is None else tuple(families)
     select_families(family_list)  # refuse unknown names before any work
@@ -451,7 +450,7 @@ def build_features(
 
     failures: list[tuple[int, str]] = []
     n_windows_computed = 0
-    bar = tqdm(total=len(rows), desc=f"{split} features", unit="win", disable=not progress)
+    bar = Progress(len(rows), f"{split} features", unit="win", enabled=progress)
     bar.update(len(rows) - sum(len(t.rows) for t in pending))
     by_id = {t.eeg_id: t for t in tasks}
     # Longest recordings first, so no worker is left finishing a long one alone at the end

@@ -15,13 +15,13 @@ import numpy as np
 
 from features.context import WindowSet
 from features.families.spectrogram import SpectrogramSet
-from features.montage import EEG_CHANNELS, MAX_INTERP_GAP_SEC, SFREQ, bipolar_index, to_bipolar
+from features.montage import MAX_INTERP_GAP_SEC, SFREQ
 from features.registry import Family, select_families
 from features.spectra import segment_samples
 from features.windows import (
     EEG_WINDOW_SEC,
-    apply_nan_policy,
     check_eeg_windows,
+    clean_bipolar,
     cut_eeg_windows,
     window_starts,
 )
@@ -206,12 +206,8 @@ def extract_recording_matrix(
     margin = int(round(2 * MAX_INTERP_GAP_SEC * sfreq))
     pad_lo, pad_hi = max(0, lo - margin), min(raw.shape[-1], hi + margin)
     inner = slice(lo - pad_lo, hi - pad_lo)
-    n_scalp = len(EEG_CHANNELS)
-    scalp = apply_nan_policy(raw[:n_scalp, pad_lo:pad_hi], sfreq=sfreq)
-    ekg = apply_nan_policy(raw[n_scalp:, pad_lo:pad_hi], sfreq=sfreq).x[0, inner]
-    eeg = to_bipolar(scalp.x[:, inner])
-    anode, cathode = bipolar_index()
-    nan_mask = (scalp.nan_mask[anode] | scalp.nan_mask[cathode])[:, inner]
+    clean = clean_bipolar(raw[:, pad_lo:pad_hi], sfreq=sfreq)
+    eeg, ekg, nan_mask = clean.eeg[:, inner], clean.ekg[inner], clean.nan_mask[:, inner]
 
     spec_set = None
     if has_spectrogram:

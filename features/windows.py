@@ -1,4 +1,5 @@
-"""Label rows -> EEG windows and spectrogram slices; the NaN policy applied to a recording.
+"""Label rows -> EEG windows and spectrogram slices; the NaN policy applied to a recording, and
+the one cleaning step every reader of signals calls (:func:`clean_bipolar`).
 
 Geometry (Kaggle): a label row's EEG window is samples ``[sfreq * offset_sec, +50 s)`` and its
 labelled centre is the middle 10 s of that window; its spectrogram slice is the rows whose
@@ -11,7 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from features.montage import CLIP_UV, MAX_INTERP_GAP_SEC, SFREQ
+from features.montage import (
+    CLIP_UV,
+    EEG_CHANNELS,
+    MAX_INTERP_GAP_SEC,
+    SFREQ,
+    bipolar_index,
+    to_bipolar,
+)
 
 EEG_WINDOW_SEC = 50.0
 CENTRE_SEC = 10.0
@@ -193,3 +201,47 @@ def apply_nan_policy(
     out[dead] = 0.0
     np.clip(out, -clip_uv, clip_uv, out=out)
     return CleanRecording(x=out, nan_mask=nan_mask, dead=dead)
+
+
+@dataclass(frozen=True)
+class BipolarRecording:
+    """A recording ready for the feature families.
+
+    Attributes
+    ----------
+    eeg : array, shape (18, n_samples), float32
+        The bipolar derivations of the scalp channels after the NaN policy.
+    ekg : array, shape (n_samples,), float32
+        The EKG after the NaN policy (zeros when the recording has none).
+    nan_mask : array, shape (18, n_samples), bool
+        Where either electrode of a derivation was NaN before the policy.
+    """
+
+    eeg: np.ndarray
+    ekg: np.ndarray
+    nan_mask: np.ndarray
+
+
+def clean_bipolar(raw: np.ndarray, *, sfreq: float = SFREQ) -> BipolarRecording:
+    """Raw referential channels -> NaN policy -> bipolar montage -> NaN mask, in one call.
+
+    Parameters
+    ----------
+    raw : array, shape (19 or 20, n_samples)
+        The scalp channels in ``EEG_CHANNELS`` order, then (optionally) the EKG; microvolts,
+        NaNs as read; not modified.
+
+    >>> raw = np.zeros((20, 400), np.float32); raw[0, 10:20] = np.nan
+    >>> rec = clean_bipolar(raw)
+    >>> rec.eeg.shape, rec.ekg.shape, int(rec.nan_mask.sum())
+    ((18, 400), (400,), 20)
+    """
+    n_scalp = len(EEG_CHANNELS)
+    scalp = apply_nan_policy(raw[:n_scalp], sfreq=sfreq)
+    if raw.shape[0] > n_scalp:
+        ekg = apply_nan_policy(raw[n_scalp : n_scalp + 1], sfreq=sfreq).x[0]
+    else:
+        ekg = np.zeros(raw.shape[-1], dtype=np.float32)
+    anode, cathode = bipolar_index()
+    nan_mask = scalp.nan_mask[anode] | scalp.nan_mask[cathode]
+    return BipolarRecording(to_bipolar(scalp.x), ekg, nan_mask)

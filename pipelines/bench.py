@@ -33,8 +33,8 @@ from features.bands import BANDS, band_weights
 from features.context import WindowSet
 from features.families.spectral import spectral_entropy
 from features.families.temporal import MOMENTS, block_moments, moment_features
-from features.montage import SFREQ, bipolar_index, to_bipolar
-from features.windows import apply_nan_policy, cut_eeg_windows, window_starts
+from features.montage import SFREQ
+from features.windows import clean_bipolar, cut_eeg_windows, window_starts
 from pipelines.kaggle_io import KaggleLayout, read_eeg, read_train_labels
 
 KAGGLE_TRAIN_WINDOWS = 106_800
@@ -116,11 +116,8 @@ def load_windows(data_dir: Path, max_recordings: int | None):
     recordings = []
     for eeg_id, rows in list(labels.groupby("eeg_id", sort=False))[:max_recordings]:
         raw = read_eeg(layout.eeg_path("train", eeg_id))
-        clean = apply_nan_policy(raw[:19])
-        anode, cathode = bipolar_index()
-        eeg = to_bipolar(clean.x)
-        mask = clean.nan_mask[anode] | clean.nan_mask[cathode]
-        recordings.append((eeg, mask, rows["eeg_label_offset_seconds"].to_numpy()))
+        clean = clean_bipolar(raw)
+        recordings.append((clean.eeg, clean.nan_mask, rows["eeg_label_offset_seconds"].to_numpy()))
     return recordings
 
 

@@ -58,6 +58,22 @@ MAX_INTERP_GAP_SEC = 1.0
 """NaN runs up to this long are linearly interpolated; longer runs are set to zero."""
 
 
+def chain_mean(values: np.ndarray, *, axis: int = -1) -> np.ndarray:
+    """Mean over each chain's derivations: the 18-long ``axis`` becomes 5 (chains in ``CHAINS``
+    order), in the precision of ``values`` (one product with the averaging weights).
+
+    >>> chain_mean(np.arange(18.0)).tolist()
+    [1.5, 5.5, 9.5, 13.5, 16.5]
+    >>> chain_mean(np.ones((2, 18, 3), np.float32), axis=-2).shape
+    (2, 5, 3)
+    """
+    values = np.asarray(values)
+    weights = CHAIN_WEIGHTS.astype(np.result_type(values.dtype, np.float32), copy=False)
+    if axis in (-1, values.ndim - 1):
+        return values @ weights
+    return np.swapaxes(np.swapaxes(values, axis, -1) @ weights, axis, -1)
+
+
 def bipolar_index() -> tuple[np.ndarray, np.ndarray]:
     """Indices into ``EEG_CHANNELS`` of the anode and cathode of each bipolar derivation."""
     pos = {name: i for i, name in enumerate(EEG_CHANNELS)}

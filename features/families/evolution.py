@@ -11,8 +11,8 @@ import numpy as np
 
 from features.bands import BANDS, LOG_FLOOR, TOTAL_BAND
 from features.context import WindowSet, sub_epochs
-from features.families.spectral import band_power, chain_mean, peak_frequency
-from features.montage import CHAINS
+from features.families.spectral import band_power, peak_frequency
+from features.montage import CHAINS, chain_mean
 from features.naming import column_name
 
 VERSION = "1"
@@ -37,7 +37,9 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
     """Evolution columns for every window of ``ws``: {name: (n_windows,)}."""
     freqs = ws.freqs
     # (n_windows, n_sub, 5 chains, n_freqs)
-    psd = np.stack([chain_mean(ws.psd(span)) for span in sub_epochs(ws.window_sec)], axis=1)
+    psd = np.stack(
+        [chain_mean(ws.psd(span), axis=-2) for span in sub_epochs(ws.window_sec)], axis=1
+    )
     series = {
         f"logpow_{name}": np.log10(band_power(psd, freqs, band) + LOG_FLOOR)
         for name, band in BANDS.items()

@@ -33,9 +33,8 @@ from scipy.signal import find_peaks
 
 from features.bands import LOG_FLOOR
 from features.context import SCALES, Span, WindowSet
-from features.families.spectral import chain_mean, loglog_fit
-from features.families.temporal import chain_average
-from features.montage import BIPOLAR_NAMES, CHAINS
+from features.families.spectral import loglog_fit
+from features.montage import BIPOLAR_NAMES, CHAINS, chain_mean
 from features.naming import column_name
 
 VERSION = "1"
@@ -439,8 +438,8 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
         sums = ws.block_mean("periodicity:peaks", _peak_blocks, span)
         # each (n_w, 18)
         peaks = peak_statistics(sums, span[1] - span[0], ws.block_samples / ws.sfreq)
-        chain_peaks = {k: chain_average(v) for k, v in peaks.items()}
-        units = [(chain_mean(acf), chain_mean(psd), chain_peaks, tuple(CHAINS))]
+        chain_peaks = {k: chain_mean(v) for k, v in peaks.items()}
+        units = [(chain_mean(acf, axis=-2), chain_mean(psd, axis=-2), chain_peaks, tuple(CHAINS))]
         if scale == "50s":
             units.append((acf, psd, peaks, BIPOLAR_NAMES))
         for unit_acf, unit_psd, unit_peaks, names in units:

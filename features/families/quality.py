@@ -29,9 +29,9 @@ from scipy.signal import butter, find_peaks, sosfiltfilt
 
 from features.bands import LOG_FLOOR
 from features.context import SCALES, WindowSet, block_reduce
-from features.families.spectral import band_power, chain_mean
-from features.families.temporal import block_std, chain_average, recording_moments, span_moments
-from features.montage import BIPOLAR_NAMES, CHAINS
+from features.families.spectral import band_power
+from features.families.temporal import block_std, recording_moments, span_moments
+from features.montage import BIPOLAR_NAMES, CHAINS, chain_mean
 from features.naming import column_name
 
 VERSION = "3"
@@ -312,7 +312,7 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
         )
 
         psd = ws.psd(span)
-        units = [(chain_mean(psd), tuple(CHAINS))]
+        units = [(chain_mean(psd, axis=-2), tuple(CHAINS))]
         if full:
             units.append((psd, BIPOLAR_NAMES))
         for values, names in units:
@@ -336,7 +336,7 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
             cross = ws.block_mean("quality:ekg-cross", lambda w: products[0], span)[..., 0]
             own = ws.block_mean("quality:ekg-own", lambda w: products[1], span)
             corr = ekg_correlation(moments, cross, own)  # (n_w, 18)
-            chain_corr = chain_average(corr)
+            chain_corr = chain_mean(corr)
             for j, chain in enumerate(CHAINS):
                 out[column_name("eeg", "quality", "ekgcorr", chain, scale)] = chain_corr[:, j]
             out[column_name("eeg", "quality", "ekgcorr", "max", scale)] = corr.max(axis=1)

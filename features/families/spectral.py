@@ -13,7 +13,7 @@ import numpy as np
 
 from features.bands import BANDS, LOG_FLOOR, TOTAL_BAND, band_mask, band_weights
 from features.context import CENTRE, FULL, WindowSet
-from features.montage import BIPOLAR_NAMES, CHAIN_WEIGHTS, CHAINS
+from features.montage import BIPOLAR_NAMES, CHAINS, chain_mean
 from features.naming import column_name
 
 VERSION = "2"
@@ -115,20 +115,13 @@ def spectral_features(psd: np.ndarray, freqs: np.ndarray) -> dict[str, np.ndarra
     return out
 
 
-def chain_mean(values: np.ndarray) -> np.ndarray:
-    """Mean over the channels of each chain: (..., 18, k) -> (..., 5, k) (one product with
-    the averaging weights; float32 stays float32)."""
-    weights = CHAIN_WEIGHTS.astype(values.dtype, copy=False)
-    return np.swapaxes(np.swapaxes(values, -1, -2) @ weights, -1, -2)
-
-
 def compute(ws: WindowSet) -> dict[str, np.ndarray]:
     """Spectral columns for every window of ``ws``: {name: (n_windows,)}."""
     out: dict[str, np.ndarray] = {}
     freqs = ws.freqs
     for scale, span, with_channels in (("50s", FULL, True), ("10s", CENTRE, False)):
         psd = ws.psd(span)
-        units = [(chain_mean(psd), tuple(CHAINS))]
+        units = [(chain_mean(psd, axis=-2), tuple(CHAINS))]
         if with_channels:
             units.append((psd, BIPOLAR_NAMES))
         for values, names in units:

@@ -18,7 +18,7 @@ import numpy as np
 
 from features.bands import LOG_FLOOR
 from features.context import SCALES, Span, WindowSet
-from features.montage import BIPOLAR_NAMES, CHAIN_WEIGHTS, CHAINS
+from features.montage import BIPOLAR_NAMES, CHAINS, chain_mean
 from features.naming import column_name
 
 VERSION = "2"
@@ -208,16 +208,6 @@ def robust_amplitude(block_std: np.ndarray, axis: int = -1) -> dict[str, np.ndar
     return {"amp_median": q50, "amp_iqr": spread}
 
 
-def chain_average(values: np.ndarray) -> np.ndarray:
-    """Mean over each chain's channels of per-channel values: (..., 18) -> (..., 5), chains
-    in ``CHAINS`` order.
-
-    >>> chain_average(np.arange(18.0)).tolist()
-    [1.5, 5.5, 9.5, 13.5, 16.5]
-    """
-    return values @ CHAIN_WEIGHTS
-
-
 def block_std(moments: np.ndarray) -> np.ndarray:
     """Standard deviation of each block from :func:`block_moments`: (..., 8) -> (...)."""
     return np.sqrt(np.maximum(moments[..., 1] - moments[..., 0] ** 2, 0.0))
@@ -252,7 +242,7 @@ def compute(ws: WindowSet) -> dict[str, np.ndarray]:
         stds = ws.block_values(_STD_KEY, _block_std, span)[..., 0]  # (n_w, 18, n_blocks)
         features = {**robust_amplitude(stds), **moment_features(moments, sfreq=ws.sfreq)}
         for feature, values in features.items():
-            units = [(chain_average(values), tuple(CHAINS))]
+            units = [(chain_mean(values), tuple(CHAINS))]
             if scale == "50s":
                 units.append((values, BIPOLAR_NAMES))
             for array, names in units:

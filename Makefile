@@ -19,6 +19,7 @@ TRAIN_ARGS ?=
 EEG_ID ?=
 KAGGLE_DIR ?= data/raw/hms
 PYTEST_ARGS ?= -n 2
+LABELS_CSV ?= ../shared/hms_labels/train_labels_reconstructed.csv
 
 DIRS = $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
 
@@ -77,7 +78,7 @@ inspect: install ## HTML report of the latest bundle -> WORK_DIR/reports/{run}/i
 	$(BIN)/hms inspect $(DIRS) $(if $(MODEL),--model $(MODEL)) $(if $(EEG_ID),--eeg-id $(EEG_ID))
 
 bench: install ## benchmark feature extraction: windows/s, vs mne-features, peak RSS (~12 min)
-	$(BIN)/python -m pipelines.bench
+	$(BIN)/python -m pipelines.bench $(if $(wildcard $(LABELS_CSV)),--labels $(LABELS_CSV))
 
 test: install ## run the test suite (uses ../shared/hms_real_mini when present)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -20,6 +20,7 @@ from features.registry import Family, select_families
 from features.spectra import segment_samples
 from features.windows import (
     EEG_WINDOW_SEC,
+    BipolarRecording,
     check_eeg_windows,
     clean_bipolar,
     cut_eeg_windows,
@@ -198,29 +199,48 @@ def extract_recording_matrix(
             )
             parts.append((batch, part))
         return _merge(parts, len(offsets))
-    n_window = int(round(EEG_WINDOW_SEC * sfreq))
     starts = window_starts(offsets, sfreq=sfreq)
-    # Only the stretch the windows cover is processed; the NaN policy sees a margin around it,
-    # so a short gap straddling the stretch's edge is interpolated as in the whole recording.
+    stretch, lo = _clean_stretch(raw, starts, sfreq)
+    spec_set = None
+    if has_spectrogram:
+        spec_set = SpectrogramSet.from_file(spectrogram_power, spectrogram_rows)
+    return _run_on_stretch(selected, stretch, starts - lo, sfreq, spec_set)
+
+
+def _clean_stretch(
+    raw: np.ndarray, starts: np.ndarray, sfreq: float
+) -> tuple[BipolarRecording, int]:
+    """The cleaned stretch the windows cover, and the sample it starts at.
+
+    Only that stretch is processed; the NaN policy sees a margin around it, so a short gap
+    straddling the stretch's edge is interpolated as in the whole recording.
+    """
+    n_window = int(round(EEG_WINDOW_SEC * sfreq))
     lo, hi = int(starts.min()), int(starts.max()) + n_window
     margin = int(round(2 * MAX_INTERP_GAP_SEC * sfreq))
     pad_lo, pad_hi = max(0, lo - margin), min(raw.shape[-1], hi + margin)
     inner = slice(lo - pad_lo, hi - pad_lo)
     clean = clean_bipolar(raw[:, pad_lo:pad_hi], sfreq=sfreq)
-    eeg, ekg, nan_mask = clean.eeg[:, inner], clean.ekg[inner], clean.nan_mask[:, inner]
+    stretch = BipolarRecording(clean.eeg[:, inner], clean.ekg[inner], clean.nan_mask[:, inner])
+    return stretch, lo
 
-    spec_set = None
-    if has_spectrogram:
-        spec_set = SpectrogramSet.from_file(spectrogram_power, spectrogram_rows)
 
-    rel = starts - lo
+def _run_on_stretch(
+    selected: tuple[Family, ...],
+    stretch: BipolarRecording,
+    rel: np.ndarray,
+    sfreq: float,
+    spec_set: SpectrogramSet | None,
+) -> FeatureMatrix:
+    """The families on windows starting at samples ``rel`` of ``stretch``. Windows on the
+    whole-second block grid share one ``WindowSet``; windows off it are cut out and computed
+    directly."""
+    eeg, ekg, nan_mask = stretch.eeg, stretch.ekg, stretch.nan_mask
     hop = segment_samples(sfreq)[1]  # the WindowSet block grid
     on_grid = rel % hop == 0
     if on_grid.all():
         eeg_set = WindowSet.from_recording(eeg, ekg, nan_mask, rel, sfreq=sfreq)
         return _run(selected, eeg_set, spec_set)
-
-    # Windows off the whole-second grid are cut out and computed directly.
     parts = []
     for mask in (on_grid, ~on_grid):
         if not mask.any():
@@ -239,7 +259,7 @@ def extract_recording_matrix(
         if spec_set is not None:
             part_spec = SpectrogramSet(spec_set.band_rows, spec_set.first_rows[mask], False)
         parts.append((np.flatnonzero(mask), _run(selected, part_set, part_spec)))
-    return _merge(parts, len(offsets))
+    return _merge(parts, len(rel))
 
 
 def _merge(parts: list[tuple[np.ndarray, FeatureMatrix]], n_windows: int) -> FeatureMatrix:

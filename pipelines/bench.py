@@ -1,7 +1,9 @@
 """``make bench``: feature extraction speed and memory, printed (never asserted).
 
 1. Data: demo recordings whose label rows per EEG follow the real distribution (sampled from
-   ``../shared/hms_labels`` when it is there, else from the generator's embedded table).
+   the real label table given by ``--labels`` (``make bench`` passes
+   ``../shared/hms_labels/train_labels_reconstructed.csv``), else from the generator's
+   embedded table).
 2. The full feature set through the real stage (``build_features``, 2 workers, cold cache):
    label windows per second and the peak resident memory of the whole process tree, at two
    data set sizes.
@@ -38,20 +40,20 @@ from features.windows import clean_bipolar, cut_eeg_windows, window_starts
 from pipelines.kaggle_io import KaggleLayout, read_eeg, read_train_labels
 
 KAGGLE_TRAIN_WINDOWS = 106_800
-REAL_LABELS = Path(__file__).resolve().parents[2] / "shared" / "hms_labels"
-REAL_LABELS_CSV = REAL_LABELS / "train_labels_reconstructed.csv"
 
 
-def real_rows_per_eeg(n_eegs: int, seed: int) -> tuple[np.ndarray | None, str]:
-    """Label rows per EEG drawn from the real label table, when it is present."""
-    if not REAL_LABELS_CSV.is_file():
+def real_rows_per_eeg(
+    labels_csv: Path | None, n_eegs: int, seed: int
+) -> tuple[np.ndarray | None, str]:
+    """Label rows per EEG drawn from a real ``train.csv``-like table, when one is given."""
+    if labels_csv is None or not Path(labels_csv).is_file():
         return None, "the generator's embedded distribution (capped at 60 rows per EEG)"
     import pandas as pd
 
-    counts = pd.read_csv(REAL_LABELS_CSV, usecols=["eeg_id"]).groupby("eeg_id").size()
+    counts = pd.read_csv(labels_csv, usecols=["eeg_id"]).groupby("eeg_id").size()
     rng = np.random.default_rng(seed)
     drawn = rng.choice(counts.to_numpy(), size=n_eegs, replace=True)
-    return drawn, f"{REAL_LABELS_CSV} ({len(counts)} real EEGs, uncapped)"
+    return drawn, f"{labels_csv} ({len(counts)} real EEGs, uncapped)"
 
 
 # --- the full feature set through the stage, with the process tree's memory --------------
@@ -252,7 +254,7 @@ def _median_and_range(values: list[float]) -> str:
     return f"{np.median(values):.0f} ({min(values):.0f}-{max(values):.0f})"
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m pipelines.bench", description=__doc__)
     parser.add_argument(
         "--n-eegs", type=int, default=900, help="EEGs of the larger data set (the smaller: 1/3)"
@@ -268,61 +270,64 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="recordings of the larger set in the side-by-side run (default: all)",
     )
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        default=None,
+        help="a real train.csv-like table to draw label rows per EEG from "
+        "(default: the generator's embedded distribution)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _rows_for(name: str, n_eegs: int, large_rows: np.ndarray | None) -> np.ndarray | None:
+    """Rows per EEG of one data set size. The small set is the large set's first third, with
+    the large set's biggest recording put first: the two sizes then differ in the number of
+    recordings and not in the longest one (which alone sets a worker's largest array)."""
+    if name != "small" or large_rows is None:
+        return large_rows
+    rows = large_rows[:n_eegs].copy()
+    rows[0] = large_rows.max()
+    return rows
+
+
+def measure_size(
+    tmp: Path, name: str, n_eegs: int, rows: np.ndarray | None, args: argparse.Namespace
+) -> dict:
+    """Generate one data set and time ``args.repeat`` cold runs of the stage on it."""
     from pipelines.demo_data import write_demo_dataset
 
-    results: dict = {"cpu_count": os.cpu_count(), "n_jobs": args.n_jobs, "repeat": args.repeat}
-    with tempfile.TemporaryDirectory(prefix="hms-bench-") as tmp:
-        tmp = Path(tmp)
-        sizes = {"small": max(10, args.n_eegs // 3), "large": args.n_eegs}
-        large_rows, source = real_rows_per_eeg(args.n_eegs, args.seed)
-        for name, n_eegs in sizes.items():
-            rows = large_rows
-            if name == "small" and large_rows is not None:
-                # The small set is the large set's first third, with the large set's biggest
-                # recording put first: the two sizes then differ in the number of recordings
-                # and not in the longest one (which alone sets a worker's largest array).
-                rows = large_rows[:n_eegs].copy()
-                rows[0] = large_rows.max()
-            data = tmp / f"data-{name}"
-            print(f"[{name}] generating {n_eegs} EEGs; rows per EEG from {source}", flush=True)
-            write_demo_dataset(
-                data, n_eegs=n_eegs, seed=args.seed, progress=False, rows_per_eeg=rows
-            )
-            runs = []
-            for i in range(args.repeat):  # a cold cache every time
-                runs.append(run_stage(data, tmp / f"work-{name}-{i}", args.n_jobs))
-            longest = longest_recording(data)
-            rates = [r["windows_per_second"] for r in runs]
-            rss = [r["peak_rss_mb"] for r in runs]
-            results[name] = {
-                "eegs": n_eegs,
-                "rows": runs[0]["rows"],
-                "columns": runs[0]["columns"],
-                "failures": runs[0]["failures"],
-                "windows_per_second": float(np.median(rates)),
-                "runs_windows_per_second": rates,
-                "peak_rss_mb": float(np.median(rss)),
-                "runs_peak_rss_mb": rss,
-                "longest_recording": longest,
-            }
-            print(
-                f"[{name}] full feature set: {runs[0]['rows']} windows x {runs[0]['columns']} "
-                f"columns, {args.repeat} cold runs: {_median_and_range(rates)} windows/s "
-                f"({args.n_jobs} workers); peak RSS of the process tree "
-                f"{_median_and_range(rss)} MB; longest recording {longest['windows']} "
-                f"windows over {longest['span_sec']:.0f} s",
-                flush=True,
-            )
-        print("[subset] mne-features vs ours, one process each, same windows ...", flush=True)
-        results["subset"] = side_by_side(tmp / "data-large", args.subset_recordings, args.repeat)
+    data = tmp / f"data-{name}"
+    write_demo_dataset(data, n_eegs=n_eegs, seed=args.seed, progress=False, rows_per_eeg=rows)
+    runs = [run_stage(data, tmp / f"work-{name}-{i}", args.n_jobs) for i in range(args.repeat)]
+    longest = longest_recording(data)
+    rates = [r["windows_per_second"] for r in runs]
+    rss = [r["peak_rss_mb"] for r in runs]
+    print(
+        f"[{name}] full feature set: {runs[0]['rows']} windows x {runs[0]['columns']} "
+        f"columns, {args.repeat} cold runs: {_median_and_range(rates)} windows/s "
+        f"({args.n_jobs} workers); peak RSS of the process tree "
+        f"{_median_and_range(rss)} MB; longest recording {longest['windows']} "
+        f"windows over {longest['span_sec']:.0f} s",
+        flush=True,
+    )
+    return {
+        "eegs": n_eegs,
+        "rows": runs[0]["rows"],
+        "columns": runs[0]["columns"],
+        "failures": runs[0]["failures"],
+        "windows_per_second": float(np.median(rates)),
+        "runs_windows_per_second": rates,
+        "peak_rss_mb": float(np.median(rss)),
+        "runs_peak_rss_mb": rss,
+        "longest_recording": longest,
+    }
 
+
+def print_figures(results: dict, args: argparse.Namespace) -> None:
     sub = results["subset"]
     small, large = results["small"], results["large"]
-    rate = large["windows_per_second"]
-    results["kaggle_projection_minutes"] = KAGGLE_TRAIN_WINDOWS / rate / 60
     print()
     print(f"figures (median of {args.repeat} runs, range in brackets)")
     print(
@@ -349,6 +354,24 @@ def main(argv: list[str] | None = None) -> int:
         f"projected full Kaggle train set ({KAGGLE_TRAIN_WINDOWS:,} windows): "
         f"{results['kaggle_projection_minutes']:.1f} min"
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    results: dict = {"cpu_count": os.cpu_count(), "n_jobs": args.n_jobs, "repeat": args.repeat}
+    with tempfile.TemporaryDirectory(prefix="hms-bench-") as tmp:
+        tmp = Path(tmp)
+        sizes = {"small": max(10, args.n_eegs // 3), "large": args.n_eegs}
+        large_rows, source = real_rows_per_eeg(args.labels, args.n_eegs, args.seed)
+        for name, n_eegs in sizes.items():
+            print(f"[{name}] generating {n_eegs} EEGs; rows per EEG from {source}", flush=True)
+            rows = _rows_for(name, n_eegs, large_rows)
+            results[name] = measure_size(tmp, name, n_eegs, rows, args)
+        print("[subset] mne-features vs ours, one process each, same windows ...", flush=True)
+        results["subset"] = side_by_side(tmp / "data-large", args.subset_recordings, args.repeat)
+    rate = results["large"]["windows_per_second"]
+    results["kaggle_projection_minutes"] = KAGGLE_TRAIN_WINDOWS / rate / 60
+    print_figures(results, args)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2, default=float))

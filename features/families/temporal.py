@@ -86,38 +86,49 @@ def block_moments(
         raise ValueError(f"unknown moment(s) {sorted(unknown)}; known: {', '.join(MOMENTS)}")
     sums = np.empty((rows.shape[0], len(fields)))
     column = {name: sums[:, j] for j, name in enumerate(fields)}
-    add = np.add.reduce  # the reduction behind .sum(), without its Python layers
     # Row chunks keep the float64 temporaries small enough to be reused rather than paged in
     # afresh (which costs more than the arithmetic on whole recordings).
     for lo in range(0, rows.shape[0], CHUNK_ROWS):
         hi = min(lo + CHUNK_ROWS, rows.shape[0])
         xb = np.subtract(rows[lo:hi], reference[lo:hi, None], dtype=np.float64)
-        x2 = xb * xb if {"x2", "x3", "x4"} & column.keys() else None
-        dx = xb[:, 1:] - xb[:, :-1] if {"dx2", "ddx2", "absdx"} & column.keys() else None
-        if "x" in column:
-            column["x"][lo:hi] = add(xb, axis=-1)
-        if "x2" in column:
-            column["x2"][lo:hi] = add(x2, axis=-1)
-        if "x3" in column:
-            column["x3"][lo:hi] = np.einsum("ij,ij->i", x2, xb)
-        if "x4" in column:
-            column["x4"][lo:hi] = np.einsum("ij,ij->i", x2, x2)
-        if "dx2" in column:
-            column["dx2"][lo:hi] = np.einsum("ij,ij->i", dx, dx)
-        if "ddx2" in column:
-            ddx = dx[:, 1:] - dx[:, :-1]
-            column["ddx2"][lo:hi] = np.einsum("ij,ij->i", ddx, ddx)
-        if "absdx" in column:
-            np.abs(dx, out=dx)
-            column["absdx"][lo:hi] = add(dx, axis=-1)
-        if "zcr" in column:
-            positive = xb > (add(xb, axis=-1) / block)[:, None]
-            column["zcr"][lo:hi] = np.count_nonzero(positive[:, 1:] != positive[:, :-1], axis=-1)
-    # Sums to means (crossings to crossings per second).
+        _chunk_sums(xb, {name: out[lo:hi] for name, out in column.items()})
+    sums /= _divisors(fields, block, sfreq)
+    return sums.reshape(*x.shape[:-1], n_blocks, len(fields))
+
+
+def _chunk_sums(xb: np.ndarray, column: dict[str, np.ndarray]) -> None:
+    """Per-row sums of the requested moments of mean-referenced blocks ``xb`` (rows, block),
+    written into ``column[name]`` (one (rows,) view per requested moment)."""
+    add = np.add.reduce  # the reduction behind .sum(), without its Python layers
+    block = xb.shape[-1]
+    x2 = xb * xb if {"x2", "x3", "x4"} & column.keys() else None
+    dx = xb[:, 1:] - xb[:, :-1] if {"dx2", "ddx2", "absdx"} & column.keys() else None
+    if "x" in column:
+        column["x"][:] = add(xb, axis=-1)
+    if "x2" in column:
+        column["x2"][:] = add(x2, axis=-1)
+    if "x3" in column:
+        column["x3"][:] = np.einsum("ij,ij->i", x2, xb)
+    if "x4" in column:
+        column["x4"][:] = np.einsum("ij,ij->i", x2, x2)
+    if "dx2" in column:
+        column["dx2"][:] = np.einsum("ij,ij->i", dx, dx)
+    if "ddx2" in column:
+        ddx = dx[:, 1:] - dx[:, :-1]
+        column["ddx2"][:] = np.einsum("ij,ij->i", ddx, ddx)
+    if "absdx" in column:
+        np.abs(dx, out=dx)
+        column["absdx"][:] = add(dx, axis=-1)
+    if "zcr" in column:
+        positive = xb > (add(xb, axis=-1) / block)[:, None]
+        column["zcr"][:] = np.count_nonzero(positive[:, 1:] != positive[:, :-1], axis=-1)
+
+
+def _divisors(fields: tuple[str, ...], block: int, sfreq: float) -> np.ndarray:
+    """What turns each field's block sum into its mean (crossings into crossings per second)."""
     divisor = dict.fromkeys(("x", "x2", "x3", "x4"), block)
     divisor.update(dx2=block - 1, ddx2=block - 2, absdx=block - 1, zcr=(block - 1) / sfreq)
-    sums /= np.array([divisor[name] for name in fields])
-    return sums.reshape(*x.shape[:-1], n_blocks, len(fields))
+    return np.array([divisor[name] for name in fields])
 
 
 def moment_features(moments: np.ndarray, *, sfreq: float) -> dict[str, np.ndarray]:

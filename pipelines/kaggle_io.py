@@ -1,15 +1,16 @@
-"""Read and validate a folder in the Kaggle HMS layout.
+"""Read the files of a folder in the Kaggle HMS layout, checking what is read.
 
 ``DATA_DIR/{train.csv, test.csv, sample_submission.csv, train_eegs/, train_spectrograms/,
 test_eegs/, test_spectrograms/}``. Every reader checks what it reads and raises ``DataError``
-with a message naming the file, the row or column, and what was expected; ``validate_layout``
-runs the same checks over a whole folder and collects every problem instead of stopping at
-the first. Raw data is only ever read, never modified.
+with a message naming the file, the row or column, and what was expected;
+``pipelines.kaggle_validate.validate_layout`` runs the same checks over a whole folder. Ids
+are parsed as exact integers (never through float); votes must be finite. Raw data is only
+ever read, never modified.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,12 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.montage import RAW_COLUMNS, SFREQ, SPECTROGRAM_COLUMNS
-from features.windows import (
-    EEG_WINDOW_SEC,
-    WindowError,
-    check_eeg_windows,
-    spectrogram_slice_rows,
-)
+from features.windows import EEG_WINDOW_SEC
 from models.labels import CONSENSUS_NAMES, VOTE_COLUMNS
 
 
@@ -47,7 +43,7 @@ TRAIN_COLUMNS: tuple[str, ...] = (
 TEST_COLUMNS: tuple[str, ...] = ("spectrogram_id", "eeg_id", "patient_id")
 SUBMISSION_COLUMNS: tuple[str, ...] = ("eeg_id", *VOTE_COLUMNS)
 
-_TRAIN_INTEGER = (
+TRAIN_INTEGER = (
     "eeg_id",
     "eeg_sub_id",
     "spectrogram_id",
@@ -55,7 +51,7 @@ _TRAIN_INTEGER = (
     "label_id",
     "patient_id",
 )
-_TRAIN_OFFSETS = ("eeg_label_offset_seconds", "spectrogram_label_offset_seconds")
+TRAIN_OFFSETS = ("eeg_label_offset_seconds", "spectrogram_label_offset_seconds")
 
 
 @dataclass(frozen=True)
@@ -96,18 +92,26 @@ class KaggleLayout:
 # --- label tables --------------------------------------------------------------------------
 
 
-def _line(i: int) -> str:
+def csv_line(i: int) -> str:
     # Row i of the data frame is line i + 2 of the CSV file (line 1 is the header).
     return f"line {i + 2}"
 
 
-def read_csv_checked(path: Path, what: str) -> pd.DataFrame:
+def read_csv_checked(path: Path, what: str, integer_columns: Iterable[str] = ()) -> pd.DataFrame:
+    """A CSV file as a data frame; ``integer_columns`` are kept as text, so that ids are
+    parsed exactly by ``check_integer_column`` (never through float)."""
     if not path.is_file():
-        raise DataError(f"{path}: file not found (expected the Kaggle {what})")
+        found = "is not a regular file" if path.exists() else "file not found"
+        raise DataError(f"{path}: {found} (expected the Kaggle {what})")
     try:
-        return pd.read_csv(path)
+        return pd.read_csv(path, dtype={c: str for c in integer_columns})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: cannot be read as CSV ({what}): {err}") from err
+
+
+def _check_not_empty(path: Path, frame: pd.DataFrame, what: str) -> None:
+    if len(frame) == 0:
+        raise DataError(f"{path}: has a header but no rows; expected at least one {what}")
 
 
 def _column_problems(names: list, expected: tuple[str, ...]) -> str | None:
@@ -117,7 +121,11 @@ def _column_problems(names: list, expected: tuple[str, ...]) -> str | None:
     name_set, expected_set = set(names), set(expected)
     missing = [c for c in expected if c not in name_set]
     extra = [c for c in names if c not in expected_set]
+    seen: set = set()
+    duplicated = [c for c in names if c in seen or seen.add(c)]
     problems = []
+    if duplicated:
+        problems.append(f"duplicate column(s) {_first_few(duplicated)}")
     if missing:
         problems.append(f"missing column(s) {_first_few(missing)}")
     if extra:
@@ -146,32 +154,57 @@ def _first_bad_row(mask: np.ndarray) -> int | None:
     return int(bad[0]) if len(bad) else None
 
 
+INT64_RANGE = (-(2**63), 2**63 - 1)
+_WHOLE_FRACTION = r"\.0*$"  # "12.0" is the integer 12 (a column once written through float)
+
+
+def _exact_integers(text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Text cells -> (int64 values, malformed mask, out-of-range mask), parsed digit by digit,
+    never through float, so an id of 2**53 + 1 stays itself. Bad cells get the value 0."""
+    digits = text.astype("string").str.strip().str.replace(_WHOLE_FRACTION, "", regex=True)
+    malformed = ~digits.str.fullmatch(r"[+-]?\d+").fillna(False).to_numpy(dtype=bool)
+    values = np.zeros(len(text), dtype=np.int64)
+    out_of_range = np.zeros(len(text), dtype=bool)
+    # Up to 18 digits always fits int64: numpy parses those text cells exactly in one cast;
+    # longer ones (rare) are checked one by one as Python integers.
+    n_digits = digits.str.lstrip("+-").str.lstrip("0").str.len().fillna(0).to_numpy()
+    short = ~malformed & (n_digits <= 18)
+    values[short] = digits[short].to_numpy(dtype=str).astype(np.int64)
+    low, high = INT64_RANGE
+    for i in np.flatnonzero(~malformed & ~short):
+        number = int(digits.iat[i])
+        if low <= number <= high:
+            values[i] = number
+        else:
+            out_of_range[i] = True
+    return values, malformed, out_of_range
+
+
 def check_integer_column(
     path: Path, frame: pd.DataFrame, column: str, *, nullable: bool = False
 ) -> np.ndarray | pd.array:
-    """Integer-valued column -> int64 (nullable ``Int64`` if ``nullable``), or a DataError
-    naming the first bad row. Empty cells are errors unless ``nullable``."""
-    values = pd.to_numeric(frame[column], errors="coerce")
-    not_number = values.isna().to_numpy()
+    """Integer-valued column (text or numbers) -> int64 (nullable ``Int64`` if ``nullable``),
+    or a DataError naming the first bad row. Empty cells are errors unless ``nullable``;
+    values outside the int64 range are errors (never wrapped or rounded)."""
+    cells = frame[column]
+    empty = cells.isna().to_numpy()
+    values, malformed, out_of_range = _exact_integers(cells)
     if nullable:
-        not_number = not_number & frame[column].notna().to_numpy()
-        values = values.where(~frame[column].isna())
-    row = _first_bad_row(not_number)
+        malformed &= ~empty
+    row = _first_bad_row(malformed | out_of_range)
     if row is not None:
+        expected = "an integer"
+        if out_of_range[row]:
+            expected = f"an integer from {INT64_RANGE[0]} to {INT64_RANGE[1]}"
         raise DataError(
-            f"{path}: column {column}, {_line(row)}: expected an integer, got "
-            f"{_show(frame[column].iloc[row])}"
-        )
-    as_float = values.to_numpy(dtype=np.float64, na_value=0.0)
-    row = _first_bad_row(as_float != np.round(as_float))
-    if row is not None:
-        raise DataError(
-            f"{path}: column {column}, {_line(row)}: expected an integer, "
-            f"got {_show(as_float[row])}"
+            f"{path}: column {column}, {csv_line(row)}: expected {expected}, "
+            f"got {_show(cells.iloc[row])}"
         )
     if nullable:
-        return pd.array(values.round(), dtype="Int64")
-    return as_float.astype(np.int64)
+        out = pd.array(values, dtype="Int64")
+        out[empty] = pd.NA
+        return out
+    return values
 
 
 def _check_unique(path: Path, frame: pd.DataFrame, key: list[str]) -> None:
@@ -186,7 +219,7 @@ def _check_unique(path: Path, frame: pd.DataFrame, key: list[str]) -> None:
     first = int(np.flatnonzero(same)[0])
     shown = ", ".join(f"{k} {v}" for k, v in zip(key, value, strict=True))
     raise DataError(
-        f"{path}: {_line(row)}: duplicate {shown} (first seen on {_line(first)}); "
+        f"{path}: {csv_line(row)}: duplicate {shown} (first seen on {csv_line(first)}); "
         f"expected one row per {' + '.join(key)}"
     )
 
@@ -196,20 +229,25 @@ def _check_offset_column(path: Path, frame: pd.DataFrame, column: str) -> np.nda
     row = _first_bad_row(~np.isfinite(values) | (values < 0))
     if row is not None:
         raise DataError(
-            f"{path}: column {column}, {_line(row)}: expected a non-negative number of "
+            f"{path}: column {column}, {csv_line(row)}: expected a non-negative number of "
             f"seconds, got {_show(frame[column].iloc[row])}"
         )
     return values
 
 
+MAX_VOTES = 1e6
+"""Largest vote count (or probability) a cell may hold; the real tables hold at most 28."""
+
+
 def check_votes(path: Path, frame: pd.DataFrame, ids: np.ndarray | None = None) -> np.ndarray:
-    """Six vote columns -> float64 array; NaN, negative and all-zero rows are errors."""
+    """Six vote columns -> float64 array; NaN, infinite, huge (> ``MAX_VOTES``), negative and
+    all-zero rows are errors."""
     votes = frame[list(VOTE_COLUMNS)].apply(pd.to_numeric, errors="coerce")
     values = votes.to_numpy(dtype=np.float64)
 
     def where(row: int) -> str:
         tag = f" (label_id {ids[row]})" if ids is not None else ""
-        return f"{path}: {_line(row)}{tag}"
+        return f"{path}: {csv_line(row)}{tag}"
 
     row = _first_bad_row(np.isnan(values).any(axis=1))
     if row is not None:
@@ -217,6 +255,13 @@ def check_votes(path: Path, frame: pd.DataFrame, ids: np.ndarray | None = None) 
         raise DataError(
             f"{where(row)}: {column} is {_show(frame[column].iloc[row])}; "
             "expected a number of votes"
+        )
+    row = _first_bad_row((~np.isfinite(values) | (values > MAX_VOTES)).any(axis=1))
+    if row is not None:
+        column = VOTE_COLUMNS[int(np.flatnonzero(~(values[row] <= MAX_VOTES))[0])]
+        raise DataError(
+            f"{where(row)}: {column} is {_show(frame[column].iloc[row])}; expected a finite "
+            f"number of votes up to {MAX_VOTES:g}"
         )
     row = _first_bad_row((values < 0).any(axis=1))
     if row is not None:
@@ -238,12 +283,13 @@ def read_train_labels(path: Path) -> pd.DataFrame:
         the file holds fractional votes).
     """
     path = Path(path)
-    frame = read_csv_checked(path, "train.csv with 15 label columns")
+    frame = read_csv_checked(path, "train.csv with 15 label columns", TRAIN_INTEGER)
     check_csv_columns(path, frame, TRAIN_COLUMNS)
+    _check_not_empty(path, frame, "label row")
     out = pd.DataFrame(index=frame.index)
-    for column in _TRAIN_INTEGER:
+    for column in TRAIN_INTEGER:
         out[column] = check_integer_column(path, frame, column, nullable=column == "label_id")
-    for column in _TRAIN_OFFSETS:
+    for column in TRAIN_OFFSETS:
         out[column] = _check_offset_column(path, frame, column)
     _check_unique(path, out, ["label_id"])
     _check_unique(path, out, ["eeg_id", "eeg_sub_id"])
@@ -251,7 +297,7 @@ def read_train_labels(path: Path) -> pd.DataFrame:
     row = _first_bad_row(~consensus.isin(CONSENSUS_NAMES).fillna(False).to_numpy())
     if row is not None:
         raise DataError(
-            f"{path}: column expert_consensus, {_line(row)}: got "
+            f"{path}: column expert_consensus, {csv_line(row)}: got "
             f"{_show(frame['expert_consensus'].iloc[row])}; "
             f"expected one of {', '.join(CONSENSUS_NAMES)}"
         )
@@ -266,13 +312,14 @@ def read_train_labels(path: Path) -> pd.DataFrame:
 def read_test_labels(path: Path) -> pd.DataFrame:
     """Read and check ``test.csv`` (``spectrogram_id, eeg_id, patient_id``; one row per eeg)."""
     path = Path(path)
-    frame = read_csv_checked(path, "test.csv with columns " + ", ".join(TEST_COLUMNS))
+    frame = read_csv_checked(path, "test.csv with columns " + ", ".join(TEST_COLUMNS), TEST_COLUMNS)
     check_csv_columns(path, frame, TEST_COLUMNS)
+    _check_not_empty(path, frame, "test EEG")
     out = pd.DataFrame({c: check_integer_column(path, frame, c) for c in TEST_COLUMNS})
     row = _first_bad_row(out["eeg_id"].duplicated().to_numpy())
     if row is not None:
         raise DataError(
-            f"{path}: column eeg_id, {_line(row)}: duplicate eeg_id {out['eeg_id'].iloc[row]}; "
+            f"{path}: column eeg_id, {csv_line(row)}: duplicate eeg_id {out['eeg_id'].iloc[row]}; "
             "expected one row per test EEG"
         )
     return out
@@ -284,8 +331,10 @@ def read_votes_table(path: Path, what: str) -> pd.DataFrame:
     Used for ``sample_submission.csv``, submissions and answer keys alike.
     """
     path = Path(path)
-    frame = read_csv_checked(path, f"{what} with columns {', '.join(SUBMISSION_COLUMNS)}")
+    columns = ", ".join(SUBMISSION_COLUMNS)
+    frame = read_csv_checked(path, f"{what} with columns {columns}", ["eeg_id"])
     check_csv_columns(path, frame, SUBMISSION_COLUMNS)
+    _check_not_empty(path, frame, "EEG")
     out = pd.DataFrame({"eeg_id": check_integer_column(path, frame, "eeg_id")})
     values = check_votes(path, frame)
     for j, column in enumerate(VOTE_COLUMNS):
@@ -293,7 +342,7 @@ def read_votes_table(path: Path, what: str) -> pd.DataFrame:
     row = _first_bad_row(out["eeg_id"].duplicated().to_numpy())
     if row is not None:
         raise DataError(
-            f"{path}: column eeg_id, {_line(row)}: duplicate eeg_id {out['eeg_id'].iloc[row]}; "
+            f"{path}: column eeg_id, {csv_line(row)}: duplicate eeg_id {out['eeg_id'].iloc[row]}; "
             "expected one row per EEG"
         )
     return out
@@ -463,163 +512,11 @@ def read_spectrogram(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return times, np.ascontiguousarray(_columns_to_array(table, SPECTROGRAM_COLUMNS))
 
 
-# --- window checks against the label table --------------------------------------------------
+def __getattr__(name: str):
+    # The whole-folder validator moved to pipelines.kaggle_validate (it imports this module,
+    # so it is re-exported lazily).
+    if name in {"validate_layout", "ValidationReport"}:
+        from pipelines import kaggle_validate
 
-
-def _window_problem(err: WindowError, labels: pd.DataFrame, csv: Path, signal: Path) -> DataError:
-    row = labels.index[err.index]
-    label = labels["label_id"].iloc[err.index] if "label_id" in labels else None
-    tag = f" (label_id {label})" if label is not None else ""
-    return DataError(f"{signal}: {err}; needed by {csv.name} {_line(int(row))}{tag}")
-
-
-def check_eeg_rows(info: ParquetInfo, rows: pd.DataFrame, offsets_column: str, csv: Path) -> None:
-    """Raise DataError if any label row's 50 s window does not fit the EEG."""
-    offsets = rows[offsets_column].to_numpy(dtype=np.float64)
-    try:
-        check_eeg_windows(info.n_rows, offsets, sfreq=SFREQ)
-    except WindowError as err:
-        raise _window_problem(err, rows, csv, info.path) from err
-
-
-def check_spectrogram_rows(
-    path: Path, times: np.ndarray, rows: pd.DataFrame, offsets_column: str, csv: Path
-) -> None:
-    """Raise DataError if any label row's 10-minute slice is not 300 rows of the spectrogram."""
-    offsets = rows[offsets_column].to_numpy(dtype=np.float64)
-    try:
-        spectrogram_slice_rows(times, offsets)
-    except WindowError as err:
-        raise _window_problem(err, rows, csv, Path(path)) from err
-
-
-# --- whole-folder validation -----------------------------------------------------------------
-
-
-def _collect(problems: list[str], check: Callable[[], object]) -> object | None:
-    try:
-        return check()
-    except DataError as err:
-        problems.append(str(err))
-        return None
-
-
-def _validate_split(
-    layout: KaggleLayout,
-    split: str,
-    labels: pd.DataFrame,
-    csv: Path,
-    problems: list[str],
-    *,
-    deep: bool,
-    progress: bool,
-) -> int:
-    from tqdm.auto import tqdm
-
-    if split == "train":
-        eeg_offsets, spec_offsets = _TRAIN_OFFSETS
-    else:
-        labels = labels.assign(eeg_offset=0.0, spectrogram_offset=0.0)
-        eeg_offsets, spec_offsets = "eeg_offset", "spectrogram_offset"
-
-    n_files = 0
-    groups = list(labels.groupby("eeg_id", sort=False))
-    for eeg_id, rows in tqdm(groups, desc=f"{split} EEGs", disable=not progress, leave=False):
-        path = layout.eeg_path(split, eeg_id)
-        info = _collect(problems, lambda path=path: inspect_eeg(path))
-        n_files += 1
-        if info is None:
-            continue
-        _collect(
-            problems, lambda info=info, rows=rows: check_eeg_rows(info, rows, eeg_offsets, csv)
-        )
-        if deep:
-            _collect(problems, lambda path=path: read_eeg(path))
-
-    groups = list(labels.groupby("spectrogram_id", sort=False))
-    bar = tqdm(groups, desc=f"{split} spectrograms", disable=not progress, leave=False)
-    for spec_id, rows in bar:
-        path = layout.spectrogram_path(split, spec_id)
-        times = _collect(problems, lambda path=path: read_spectrogram_times(path))
-        n_files += 1
-        if times is None:
-            continue
-        _collect(
-            problems,
-            lambda path=path, times=times, rows=rows: check_spectrogram_rows(
-                path, times, rows, spec_offsets, csv
-            ),
-        )
-        if deep:
-            _collect(problems, lambda path=path: read_spectrogram(path))
-    return n_files
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    """The outcome of ``validate_layout``: every problem found and what was checked."""
-
-    root: Path
-    problems: tuple[str, ...]
-    n_train_rows: int
-    n_test_rows: int
-    n_files: int
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def validate_layout(root: Path, *, deep: bool = False, progress: bool = False) -> ValidationReport:
-    """Check a whole Kaggle-layout folder before a long run.
-
-    Every label table is read and checked; every EEG and spectrogram file a label row needs
-    is opened, its schema checked and every row's window checked against its length. With
-    ``deep`` every file's data is also decoded (slower; finds corrupt data pages).
-
-    Returns
-    -------
-    ValidationReport
-        ``problems`` lists one message per problem, each naming its file.
-    """
-    layout = KaggleLayout(Path(root))
-    problems: list[str] = []
-    if not layout.root.is_dir():
-        problems.append(f"{layout.root}: data folder not found (expected a Kaggle-layout folder)")
-        return ValidationReport(layout.root, tuple(problems), 0, 0, 0)
-    for path in layout.required_paths():
-        if not path.exists():
-            kind = "folder" if path.suffix == "" else "file"
-            problems.append(f"{path}: {kind} not found (required by the Kaggle layout)")
-
-    n_files = 0
-    train = test = None
-    if layout.train_csv.is_file():
-        train = _collect(problems, lambda: read_train_labels(layout.train_csv))
-    if layout.test_csv.is_file():
-        test = _collect(problems, lambda: read_test_labels(layout.test_csv))
-    if train is not None and (layout.root / "train_eegs").is_dir():
-        n_files += _validate_split(
-            layout, "train", train, layout.train_csv, problems, deep=deep, progress=progress
-        )
-    if test is not None and (layout.root / "test_eegs").is_dir():
-        n_files += _validate_split(
-            layout, "test", test, layout.test_csv, problems, deep=deep, progress=progress
-        )
-    if layout.sample_submission_csv.is_file():
-        sample = _collect(problems, lambda: read_sample_submission(layout.sample_submission_csv))
-        if sample is not None and test is not None:
-            missing = set(test["eeg_id"]) - set(sample["eeg_id"])
-            extra = set(sample["eeg_id"]) - set(test["eeg_id"])
-            if missing or extra:
-                problems.append(
-                    f"{layout.sample_submission_csv}: eeg_id set differs from test.csv "
-                    f"(missing {sorted(missing)[:5]}, unexpected {sorted(extra)[:5]})"
-                )
-    return ValidationReport(
-        layout.root,
-        tuple(problems),
-        0 if train is None else len(train),
-        0 if test is None else len(test),
-        n_files,
-    )
+        return getattr(kaggle_validate, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from features.montage import RAW_COLUMNS
@@ -19,8 +21,8 @@ from pipelines.kaggle_io import (
     read_spectrogram,
     read_test_labels,
     read_train_labels,
-    validate_layout,
 )
+from pipelines.kaggle_validate import validate_layout
 from tests.conftest import needs_real_mini, write_eeg, write_spectrogram
 
 
@@ -36,6 +38,13 @@ def _set(column: str, row: int, value) -> Callable[[pd.DataFrame], pd.DataFrame]
         return frame
 
     return edit
+
+
+def _duplicate_eeg_column(path: Path) -> None:
+    """The EEG with its F3 column renamed Fp1 (two columns of one name; pandas cannot)."""
+    table = pq.read_table(path)
+    names = ["Fp1" if n == "F3" else n for n in table.column_names]
+    pq.write_table(pa.Table.from_arrays(table.columns, names=names), path)
 
 
 def _rewrite_parquet(path: Path, edit: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
@@ -123,6 +132,48 @@ CASES = [
         ["column eeg_id, line 3", "expected an integer", "'abc'"],
     ),
     (
+        "infinite vote",
+        lambda r: _edit_csv(r / "train.csv", _set("seizure_vote", 1, "inf")),
+        "train.csv",
+        ["line 3", "label_id 1001", "seizure_vote is inf", "expected a finite number of votes"],
+    ),
+    (
+        "huge vote",
+        lambda r: _edit_csv(r / "train.csv", _set("gpd_vote", 2, "1e308")),
+        "train.csv",
+        ["line 4", "gpd_vote is 1e+308", "up to 1e+06"],
+    ),
+    (
+        "eeg_id past int64",
+        lambda r: _edit_csv(r / "train.csv", _set("eeg_id", 0, str(2**63))),
+        "train.csv",
+        ["column eeg_id, line 2", "expected an integer from", str(2**63)],
+    ),
+    (
+        "header-only train.csv",
+        lambda r: _edit_csv(r / "train.csv", lambda f: f.iloc[:0]),
+        "train.csv",
+        ["has a header but no rows", "label row"],
+    ),
+    (
+        "train.csv is a folder",
+        lambda r: ((r / "train.csv").unlink(), (r / "train.csv").mkdir()),
+        "train.csv",
+        ["is not a regular file"],
+    ),
+    (
+        "train_eegs is a file",
+        lambda r: (shutil.rmtree(r / "train_eegs"), (r / "train_eegs").write_text("x")),
+        "train_eegs",
+        ["is not a folder"],
+    ),
+    (
+        "duplicate eeg column",
+        lambda r: _duplicate_eeg_column(r / "train_eegs" / "12.parquet"),
+        "train_eegs/12.parquet",
+        ["duplicate column(s) Fp1", "missing column(s) F3"],
+    ),
+    (
         "negative votes",
         lambda r: _edit_csv(r / "train.csv", _set("lpd_vote", 2, -1)),
         "train.csv",
@@ -204,6 +255,22 @@ def test_valid_tiny_layout_passes(tiny_layout, capsys):
     assert (report.n_train_rows, report.n_test_rows, report.n_files) == (5, 1, 6)
     assert main(["validate", "--data-dir", str(tiny_layout)]) == 0
     assert "OK" in capsys.readouterr().out
+
+
+def test_ids_are_parsed_exactly_not_through_float(tiny_layout):
+    big = [2**53 + 1, 2**63 - 1]  # float64 would round the first to 2**53, the second past int64
+    _edit_csv(tiny_layout / "train.csv", _set("eeg_id", 0, str(big[0])))
+    _edit_csv(tiny_layout / "train.csv", _set("label_id", 1, str(big[1])))
+    _edit_csv(tiny_layout / "train.csv", _set("patient_id", 2, "7.0"))  # written via float
+    labels = read_train_labels(tiny_layout / "train.csv")
+    assert int(labels["eeg_id"].iloc[0]) == big[0]
+    assert int(labels["label_id"].iloc[1]) == big[1]
+    assert labels["patient_id"].dtype == np.int64 and labels["patient_id"].iloc[2] == 7
+    pd.DataFrame({"spectrogram_id": [31], "eeg_id": [str(-(2**63) - 1)], "patient_id": [9]}).to_csv(
+        tiny_layout / "test.csv", index=False
+    )
+    with pytest.raises(DataError, match="column eeg_id, line 2: expected an integer from"):
+        read_test_labels(tiny_layout / "test.csv")
 
 
 def test_missing_data_folder(tmp_path):

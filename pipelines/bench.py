@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="write the figures as JSON here")
     args = parser.parse_args(argv)
 
-    from pipelines.demo_data import write_demo_dataset
+    from pipelines.demo.dataset import write_demo_dataset
 
     results: dict = {"cpu_count": os.cpu_count(), "n_jobs": args.n_jobs, "repeat": args.repeat}
     with tempfile.TemporaryDirectory(prefix="hms-bench-") as tmp:

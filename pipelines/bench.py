@@ -296,7 +296,7 @@ def measure_size(
     tmp: Path, name: str, n_eegs: int, rows: np.ndarray | None, args: argparse.Namespace
 ) -> dict:
     """Generate one data set and time ``args.repeat`` cold runs of the stage on it."""
-    from pipelines.demo_data import write_demo_dataset
+    from pipelines.demo.dataset import write_demo_dataset
 
     data = tmp / f"data-{name}"
     write_demo_dataset(data, n_eegs=n_eegs, seed=args.seed, progress=False, rows_per_eeg=rows)

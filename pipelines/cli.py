@@ -71,7 +71,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from pipelines.demo_data import write_demo_dataset
+    from pipelines.demo.dataset import write_demo_dataset
 
     out = Path(args.out) if args.out else resolve_data_dir(None)
     summary = write_demo_dataset(

@@ -10,20 +10,14 @@ import pyarrow.parquet as pq
 import pytest
 from scipy.signal import welch
 
+from features.kaggle_spectrogram import kaggle_spectrogram
 from features.montage import EEG_CHANNELS, RAW_COLUMNS, SFREQ, SPECTROGRAM_COLUMNS
 from models.labels import CONSENSUS_NAMES, VOTE_COLUMNS
-from pipelines import demo_data
-from pipelines.demo_data import (
-    PROB_COLUMNS,
-    kaggle_spectrogram,
-    periodic_discharges,
-    rhythmic_delta,
-    sample_truth,
-    sample_vote_totals,
-    sample_votes,
-    seizure_activity,
-    write_demo_dataset,
-)
+from pipelines.demo import calibration
+from pipelines.demo.dataset import write_demo_dataset
+from pipelines.demo.labels import sample_truth, sample_vote_totals, sample_votes
+from pipelines.demo.patterns import periodic_discharges, rhythmic_delta, seizure_activity
+from pipelines.demo.plan import PROB_COLUMNS
 
 REAL_MINI = Path(__file__).resolve().parents[2] / "shared" / "hms_real_mini"
 needs_real = pytest.mark.skipif(
@@ -292,8 +286,8 @@ def test_vote_sampler_matches_real_baselines():
     rng = np.random.default_rng(5)
     votes, reliable = [], []
     for regime, share in (
-        ("low", 1 - demo_data.HIGH_REGIME_SHARE),
-        ("high", demo_data.HIGH_REGIME_SHARE),
+        ("low", 1 - calibration.HIGH_REGIME_SHARE),
+        ("high", calibration.HIGH_REGIME_SHARE),
     ):
         n = int(20_000 * share)
         truth = sample_truth(rng, regime, n)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from models.labels import VOTE_COLUMNS
-from pipelines import demo_data, label_stats
+from pipelines.demo import calibration, label_stats
 
 REAL_LABELS = (
     Path(__file__).resolve().parents[2] / "shared" / "hms_labels" / "train_labels_reconstructed.csv"
@@ -105,18 +105,18 @@ def test_published_figures(real):
 @needs_real
 def test_embedded_tables_match_the_real_labels(real):
     tables = label_stats.calibration_tables(real)
-    assert demo_data.HIGH_REGIME_SHARE == pytest.approx(tables["high_regime_share"], abs=1e-4)
-    assert demo_data.OFFSET_GAPS == tuple(tables["offset_gaps"])
-    assert demo_data.EEGS_PER_PATIENT == tuple(tables["eegs_per_patient"])
+    assert calibration.HIGH_REGIME_SHARE == pytest.approx(tables["high_regime_share"], abs=1e-4)
+    assert calibration.OFFSET_GAPS == tuple(tables["offset_gaps"])
+    assert calibration.EEGS_PER_PATIENT == tuple(tables["eegs_per_patient"])
     for regime in label_stats.REGIMES:
-        assert demo_data.VOTES_PER_ROW[regime] == tuple(tables["votes_per_row"][regime])
-        assert demo_data.ROWS_PER_EEG[regime] == tuple(tables["rows_per_eeg"][regime])
+        assert calibration.VOTES_PER_ROW[regime] == tuple(tables["votes_per_row"][regime])
+        assert calibration.ROWS_PER_EEG[regime] == tuple(tables["rows_per_eeg"][regime])
         np.testing.assert_allclose(
-            demo_data.CLASS_PRIOR[regime], tables["class_prior"][regime], atol=1e-4
+            calibration.CLASS_PRIOR[regime], tables["class_prior"][regime], atol=1e-4
         )
         np.testing.assert_allclose(
-            demo_data.DIRICHLET_ALPHA[regime], tables["dirichlet_alpha"][regime], rtol=1e-3
+            calibration.DIRICHLET_ALPHA[regime], tables["dirichlet_alpha"][regime], rtol=1e-3
         )
-        assert demo_data.IDENTICAL_VOTES_SHARE[regime] == pytest.approx(
+        assert calibration.IDENTICAL_VOTES_SHARE[regime] == pytest.approx(
             tables["identical_votes_share"][regime], abs=1e-4
         )

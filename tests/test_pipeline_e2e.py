@@ -12,7 +12,7 @@ import pytest
 from models.bundle import load_bundle
 from models.labels import VOTE_COLUMNS
 from pipelines.cli import main
-from pipelines.demo_data import write_demo_dataset
+from pipelines.demo.dataset import write_demo_dataset
 from pipelines.submit_stage import Predictor
 from pipelines.tune_stage import tune
 from tests.conftest import needs_real_mini

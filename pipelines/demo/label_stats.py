@@ -5,10 +5,10 @@ Pure functions on a DataFrame with (at least) the columns ``eeg_id``, ``patient_
 what makes the real HMS labels what they are: how many experts voted on a row, how much they
 disagreed, how many label rows an EEG has and how far apart, how many EEGs a patient has and how
 often all rows of one EEG carry identical votes. ``calibration_tables`` gathers the small tables
-that :mod:`pipelines.demo_data` embeds as constants; run this module on the real labels to
+that :mod:`pipelines.demo.calibration` embeds as constants; run this module on the real labels to
 re-measure them::
 
-    python -m pipelines.label_stats ../shared/hms_labels/train_labels_reconstructed.csv
+    python -m pipelines.demo.label_stats ../shared/hms_labels/train_labels_reconstructed.csv
 """
 
 from __future__ import annotations
@@ -271,6 +271,21 @@ def capped_row_weights(labels: pd.DataFrame, *, cap: int = MAX_ROWS_PER_EEG) -> 
     return np.minimum(n, cap) / n
 
 
+def _regime_tables(tables: dict, name: str, votes: np.ndarray, weights: np.ndarray) -> None:
+    """Fill the per-row tables of one regime from its rows' votes (n, 6) and weights (n,)."""
+    n_classes = len(VOTE_COLUMNS)
+    row_class = np.argmax(votes, axis=1)
+    totals = np.bincount(np.minimum(votes.sum(axis=1), MAX_VOTES), weights, MAX_VOTES + 1)
+    tables["votes_per_row"][name] = np.rint(totals).astype(np.int64)
+    tables["class_prior"][name] = np.bincount(row_class, weights, n_classes) / weights.sum()
+    tables["dirichlet_alpha"][name] = np.stack(
+        [
+            fit_dirichlet_multinomial(votes[row_class == k], weights[row_class == k])
+            for k in range(n_classes)
+        ]
+    )
+
+
 def calibration_tables(labels: pd.DataFrame) -> dict[str, object]:
     """The tables the demo generator embeds, per vote regime.
 
@@ -300,7 +315,6 @@ def calibration_tables(labels: pd.DataFrame) -> dict[str, object]:
     regime = eeg_regimes(labels)
     row_regime = regime.loc[labels["eeg_id"].to_numpy()].to_numpy()
     votes = vote_counts(labels)
-    row_class = np.argmax(votes, axis=1)
     weights = capped_row_weights(labels)
     per_eeg = rows_per_eeg(labels)
     eeg_regime = regime.loc[per_eeg.index].to_numpy()
@@ -318,23 +332,8 @@ def calibration_tables(labels: pd.DataFrame) -> dict[str, object]:
             eegs_per_patient(labels).to_numpy(), MAX_EEGS_PER_PATIENT
         ),
     }
-    n_classes = len(VOTE_COLUMNS)
     for name in REGIMES:
-        mask = row_regime == name
-        totals = np.bincount(
-            np.minimum(votes[mask].sum(axis=1), MAX_VOTES), weights[mask], MAX_VOTES + 1
-        )
-        tables["votes_per_row"][name] = np.rint(totals).astype(np.int64)
-        share = np.bincount(row_class[mask], weights[mask], n_classes) / weights[mask].sum()
-        tables["class_prior"][name] = share
-        tables["dirichlet_alpha"][name] = np.stack(
-            [
-                fit_dirichlet_multinomial(
-                    votes[mask & (row_class == k)], weights[mask & (row_class == k)]
-                )
-                for k in range(n_classes)
-            ]
-        )
+        _regime_tables(tables, name, votes[row_regime == name], weights[row_regime == name])
         in_regime = eeg_regime == name
         tables["rows_per_eeg"][name] = count_histogram(
             per_eeg.to_numpy()[in_regime], MAX_ROWS_PER_EEG

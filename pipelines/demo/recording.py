@@ -1,0 +1,123 @@
+"""One demo recording: its referential signal and its EEG and spectrogram parquet files."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from features.kaggle_spectrogram import kaggle_spectrogram
+from features.montage import EEG_CHANNELS, RAW_COLUMNS, SFREQ, SPECTROGRAM_COLUMNS
+from features.windows import SPECTROGRAM_ROW_SEC
+from models.labels import CLASSES
+from pipelines.demo.patterns import periodic_discharges, rhythmic_delta, seizure_activity
+from pipelines.demo.plan import RecordingPlan
+from pipelines.demo.signals import alpha_rhythm, background, ekg, eye_blinks, muscle_bursts
+from pipelines.files import write_atomic
+
+
+def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray:
+    """The referential signal of a whole spectrogram span, before NaN runs.
+
+    Returns
+    -------
+    array, shape (20, spectrogram_rows * 2 * sfreq), float64
+        ``RAW_COLUMNS`` order (19 EEG channels + EKG), microvolts; sample 0 = spectrogram time 0.
+    """
+    rng = np.random.default_rng(plan.seed)
+    n = int(plan.spectrogram_rows * SPECTROGRAM_ROW_SEC * sfreq)
+    p = dict(zip(CLASSES, plan.truth, strict=True))
+    x = background(rng, n, sfreq=sfreq, amplitude_uv=plan.background_uv)
+    if plan.alpha_uv > 0:
+        x += alpha_rhythm(rng, n, sfreq=sfreq, amplitude_uv=plan.alpha_uv)
+    if p["seizure"] > 0.02:
+        x += seizure_activity(rng, n, sfreq=sfreq, amplitude_uv=130.0 * p["seizure"])
+    pd_share = p["lpd"] + p["gpd"]
+    if pd_share > 0.02:
+        x += periodic_discharges(
+            rng,
+            n,
+            sfreq=sfreq,
+            amplitude_uv=160.0 * pd_share,
+            rate_hz=rng.uniform(0.5, 2.5),
+            side=plan.side,
+            laterality=p["lpd"] / pd_share,
+        )
+    rda_share = p["lrda"] + p["grda"]
+    if rda_share > 0.02:
+        x += rhythmic_delta(
+            rng,
+            n,
+            sfreq=sfreq,
+            amplitude_uv=110.0 * rda_share,
+            freq_hz=rng.uniform(0.7, 2.8),
+            side=plan.side,
+            laterality=p["lrda"] / rda_share,
+        )
+    if rng.random() < 0.5:
+        x += eye_blinks(rng, n, sfreq=sfreq, rate_hz=rng.uniform(0.05, 0.3))
+    x += muscle_bursts(rng, n, sfreq=sfreq, bursts_per_min=rng.uniform(0.0, 4.0))
+    heart = ekg(rng, n, sfreq=sfreq)
+    leaky = rng.choice(len(EEG_CHANNELS), size=4, replace=False)
+    x[leaky] += rng.uniform(0.005, 0.03, size=(4, 1)) * heart[None]
+    bad = rng.random()
+    if bad < 0.03:
+        x[rng.integers(len(EEG_CHANNELS))] = 0.0  # flat (disconnected) channel
+    elif bad < 0.05:
+        x[rng.integers(len(EEG_CHANNELS))] = np.nan  # channel missing from the export
+    return np.vstack([x, heart[None]])
+
+
+def _nan_runs(rng: np.random.Generator, eeg: np.ndarray, *, sfreq: float) -> None:
+    """Blank 1-3 runs of 0.1-2 s on all columns, in place, in 15% of recordings."""
+    if rng.random() >= 0.15:
+        return
+    for _ in range(int(rng.integers(1, 4))):
+        length = int(rng.uniform(0.1, 2.0) * sfreq)
+        start = int(rng.integers(0, max(1, eeg.shape[0] - length)))
+        eeg[start : start + length] = np.nan
+
+
+@functools.cache
+def _parquet_schema(columns: tuple[str, ...], dtypes: tuple[str, ...]) -> pa.Schema:
+    """Arrow schema with the pandas metadata Kaggle's files carry (built once per layout)."""
+    empty = pd.DataFrame({c: np.zeros(0, dtype=d) for c, d in zip(columns, dtypes, strict=True)})
+    return pa.Schema.from_pandas(empty, preserve_index=False)
+
+
+def _write_parquet(columns: dict[str, np.ndarray], path: Path) -> None:
+    """Write 1-D column arrays (in order) as one snappy parquet file, atomically."""
+    names = tuple(columns)
+    schema = _parquet_schema(names, tuple(str(a.dtype) for a in columns.values()))
+    table = pa.Table.from_arrays([pa.array(a) for a in columns.values()], schema=schema)
+    write_atomic(
+        path, lambda tmp: pq.write_table(table, tmp, compression="snappy", use_dictionary=False)
+    )
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV (no index, LF line ends), atomically."""
+    write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+def write_recording(plan: RecordingPlan, out_dir: Path, *, sfreq: float = SFREQ) -> None:
+    """Generate one recording and write its EEG and spectrogram parquet files."""
+    x = recording_signal(plan, sfreq=sfreq)
+    times, power = kaggle_spectrogram(x[: len(EEG_CHANNELS)], sfreq=sfreq)
+    start = int(plan.eeg_start_sec * sfreq)
+    eeg = x[:, start : start + plan.eeg_samples].T.astype(np.float32)
+    _nan_runs(np.random.default_rng(plan.seed.spawn(1)[0]), eeg, sfreq=sfreq)
+    eeg = np.ascontiguousarray(eeg.T)
+    eeg_columns = dict(zip(RAW_COLUMNS, eeg, strict=True))
+    # Kaggle's train spectrograms store time as int64, its test spectrogram as int16
+    time_dtype = np.int64 if plan.split == "train" else np.int16
+    spec_columns = {"time": times.astype(time_dtype)}
+    spec_columns.update(zip(SPECTROGRAM_COLUMNS, np.ascontiguousarray(power.T), strict=True))
+    _write_parquet(eeg_columns, out_dir / f"{plan.split}_eegs" / f"{plan.eeg_id}.parquet")
+    _write_parquet(
+        spec_columns, out_dir / f"{plan.split}_spectrograms" / f"{plan.spectrogram_id}.parquet"
+    )

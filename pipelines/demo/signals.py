@@ -1,0 +1,196 @@
+"""Background and artifact components of the demo signal.
+
+Each component returns microvolts, shape (19, n_samples) in ``EEG_CHANNELS`` order unless stated.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.fft
+
+from features.montage import EEG_CHANNELS
+
+N_LATENT_SOURCES = 6
+"""Latent pink sources mixed onto the scalp by ``background``."""
+
+# Approximate 10-20 positions on a unit disc, x left (-) to right (+), y posterior (-) to
+# anterior (+), aligned with EEG_CHANNELS.
+POSITIONS = np.array([
+    (-0.3, 0.95), (-0.4, 0.5), (-0.5, 0.0), (-0.4, -0.5), (-0.8, 0.55), (-0.95, 0.0),
+    (-0.8, -0.55), (-0.3, -0.95), (0.0, 0.5), (0.0, 0.0), (0.0, -0.5),
+    (0.3, 0.95), (0.4, 0.5), (0.5, 0.0), (0.4, -0.5), (0.8, 0.55), (0.95, 0.0),
+    (0.8, -0.55), (0.3, -0.95),
+])  # fmt: skip
+_CH = {name: i for i, name in enumerate(EEG_CHANNELS)}
+_TEMPORAL = {"left": ("F7", "T3", "T5"), "right": ("F8", "T4", "T6")}
+
+
+def smooth_noise(rng: np.random.Generator, n_samples: int, *, sfreq: float, cutoff_hz: float):
+    """Zero-mean unit-std noise low-passed below ``cutoff_hz`` (a slow random modulation)."""
+    step = max(1, int(sfreq / (4 * cutoff_hz)))
+    n_knots = n_samples // step + 10  # at least the kernel length, for "same" below
+    knots = rng.standard_normal(n_knots)
+    kernel = np.hanning(9)
+    knots = np.convolve(knots, kernel / np.sqrt(np.sum(kernel**2)), mode="same")
+    return np.interp(np.arange(n_samples) / step, np.arange(n_knots), knots)
+
+
+def colored_noise(
+    rng: np.random.Generator,
+    n_series: int,
+    n_samples: int,
+    *,
+    sfreq: float,
+    exponent: float = 1.0,
+    low_hz: float = 0.3,
+    high_hz: float | None = None,
+) -> np.ndarray:
+    """Gaussian noise with power ~ 1/f^exponent between ``low_hz`` and ``high_hz``, unit std.
+
+    Parameters
+    ----------
+    n_series, n_samples : int
+        Output shape.
+    exponent : float
+        Spectral exponent (0 white, 1 pink, 2 brown).
+    low_hz, high_hz : float
+        Band edges in Hz (no power outside; ``high_hz`` None = Nyquist).
+
+    Returns
+    -------
+    array, shape (n_series, n_samples), float64
+        Each series scaled to unit standard deviation.
+    """
+    freqs = np.fft.rfftfreq(n_samples, 1.0 / sfreq)
+    band = (freqs >= low_hz) & (freqs <= (high_hz if high_hz is not None else sfreq / 2))
+    gain = np.zeros(len(freqs), dtype=np.float32)
+    gain[band] = freqs[band] ** (-exponent / 2.0)
+    # only the bins inside the band get random coefficients (float32: half the cost)
+    first, stop = int(np.argmax(band)), len(band) - int(np.argmax(band[::-1]))
+    spectrum = np.zeros((n_series, len(freqs)), dtype=np.complex64)
+    shape = (n_series, stop - first)
+    spectrum[:, first:stop].real = rng.standard_normal(shape, dtype=np.float32)
+    spectrum[:, first:stop].imag = rng.standard_normal(shape, dtype=np.float32)
+    spectrum[:, first:stop] *= gain[first:stop]
+    out = scipy.fft.irfft(spectrum, n=n_samples, axis=-1).astype(np.float64)
+    return out / np.maximum(out.std(axis=-1, keepdims=True), 1e-12)
+
+
+def background(
+    rng: np.random.Generator, n_samples: int, *, sfreq: float, amplitude_uv: float = 25.0
+) -> np.ndarray:
+    """Spatially correlated 1/f background: a few latent pink sources mixed onto the scalp.
+
+    Each of ``N_LATENT_SOURCES`` sources sits at a random point of the head and reaches each
+    electrode with a Gaussian fall-off of distance; an independent pink component per channel
+    (30% of the power) keeps channels from being exact mixtures.
+
+    Returns
+    -------
+    array, shape (19, n_samples), float64
+        Microvolts, about ``amplitude_uv`` RMS per channel.
+    """
+    exponent = rng.uniform(1.0, 1.8)
+    sources = colored_noise(rng, N_LATENT_SOURCES + 19, n_samples, sfreq=sfreq, exponent=exponent)
+    centres = rng.uniform(-1.0, 1.0, size=(N_LATENT_SOURCES, 2))
+    dist2 = ((POSITIONS[:, None, :] - centres[None]) ** 2).sum(axis=-1)
+    mixing = np.exp(-dist2 / (2 * 0.45**2))
+    mixing /= np.sqrt((mixing**2).sum(axis=1, keepdims=True))
+    shared = mixing @ sources[:N_LATENT_SOURCES]
+    x = np.sqrt(0.7) * shared + np.sqrt(0.3) * sources[N_LATENT_SOURCES:]
+    return amplitude_uv * x
+
+
+def alpha_rhythm(
+    rng: np.random.Generator, n_samples: int, *, sfreq: float, amplitude_uv: float
+) -> np.ndarray:
+    """Posterior alpha: narrow-band 8-12 Hz activity, strongest on O1/O2, then P3/P4/Pz.
+
+    Returns
+    -------
+    array, shape (19, n_samples), float64
+        Microvolts; ``amplitude_uv`` is the waxing-waning peak amplitude on O1/O2.
+    """
+    peak_hz = rng.uniform(8.0, 12.0)
+    freqs = np.fft.rfftfreq(n_samples, 1.0 / sfreq)
+    gain = np.exp(-0.5 * ((freqs - peak_hz) / 0.5) ** 2)
+    spectrum = (rng.standard_normal(len(freqs)) + 1j * rng.standard_normal(len(freqs))) * gain
+    wave = np.fft.irfft(spectrum, n=n_samples)
+    wave /= max(wave.std(), 1e-12) * np.sqrt(2)
+    envelope = 0.6 + 0.4 * np.tanh(smooth_noise(rng, n_samples, sfreq=sfreq, cutoff_hz=0.2))
+    posterior = np.clip(-POSITIONS[:, 1], 0.0, None) ** 1.5 + 0.05
+    return amplitude_uv * posterior[:, None] * (wave * envelope)[None]
+
+
+def ekg(rng: np.random.Generator, n_samples: int, *, sfreq: float) -> np.ndarray:
+    """EKG channel: P-QRS-T complexes at 60-100 beats per minute.
+
+    Returns
+    -------
+    array, shape (n_samples,), float64
+        Microvolts; the R wave peaks at 200-800 uV.
+    """
+    rate_hz = rng.uniform(60.0, 100.0) / 60.0
+    n_beats = int(n_samples / sfreq * rate_hz) + 2
+    intervals = (1.0 / rate_hz) * (1.0 + 0.03 * rng.standard_normal(n_beats))
+    beats = np.rint((np.cumsum(intervals) - rng.uniform(0, 1 / rate_hz)) * sfreq).astype(int)
+    t = np.arange(-0.3, 0.5, 1.0 / sfreq)
+    parts = ((-0.18, 0.025, 0.12), (-0.03, 0.008, -0.15), (0.0, 0.012, 1.0), (0.03, 0.01, -0.25),
+             (0.25, 0.045, 0.3))  # fmt: skip
+    kernel = sum(a * np.exp(-0.5 * ((t - c) / s) ** 2) for c, s, a in parts)
+    impulses = np.zeros(n_samples + len(t))
+    beats = beats[(beats >= 0) & (beats < n_samples)]
+    impulses[beats] = rng.uniform(200.0, 800.0)
+    out = np.convolve(impulses, kernel)[int(0.3 * sfreq) : int(0.3 * sfreq) + n_samples]
+    return out + 10.0 * colored_noise(rng, 1, n_samples, sfreq=sfreq)[0]
+
+
+def eye_blinks(
+    rng: np.random.Generator, n_samples: int, *, sfreq: float, rate_hz: float
+) -> np.ndarray:
+    """Eye blinks: 0.2-0.4 s monophasic deflections of 80-200 uV, maximal on Fp1/Fp2.
+
+    Returns
+    -------
+    array, shape (19, n_samples), float64
+        Microvolts; frontal fall-off Fp 1, F ~0.4, F7/F8 ~0.3, C ~0.1, posterior ~0.
+    """
+    out = np.zeros((len(EEG_CHANNELS), n_samples))
+    n_blinks = rng.poisson(rate_hz * n_samples / sfreq)
+    if n_blinks == 0:
+        return out
+    width = rng.uniform(0.2, 0.4)
+    t = np.arange(-width, width, 1.0 / sfreq)
+    kernel = np.exp(-0.5 * (t / (width / 4)) ** 2)
+    impulses = np.zeros(n_samples)
+    at = rng.integers(0, n_samples, size=n_blinks)
+    impulses[at] = rng.uniform(80.0, 200.0, size=n_blinks)
+    wave = np.convolve(impulses, kernel, mode="same")
+    frontal = np.clip(POSITIONS[:, 1], 0.0, None) ** 4
+    return frontal[:, None] * wave[None]
+
+
+def muscle_bursts(
+    rng: np.random.Generator, n_samples: int, *, sfreq: float, bursts_per_min: float
+) -> np.ndarray:
+    """Muscle artifact: 20-70 Hz bursts of 0.5-4 s, 10-40 uV RMS, on the temporal channels.
+
+    Returns
+    -------
+    array, shape (19, n_samples), float64
+        Microvolts; each burst on one side (F7/T3/T5 or F8/T4/T6).
+    """
+    out = np.zeros((len(EEG_CHANNELS), n_samples))
+    n_bursts = rng.poisson(bursts_per_min * n_samples / sfreq / 60.0)
+    if n_bursts == 0:
+        return out
+    noise = colored_noise(rng, 2, n_samples, sfreq=sfreq, exponent=0.0, low_hz=20, high_hz=70)
+    for _ in range(n_bursts):
+        side = int(rng.integers(2))
+        length = int(rng.uniform(0.5, 4.0) * sfreq)
+        start = int(rng.integers(0, max(1, n_samples - length)))
+        taper = np.hanning(length)
+        rows = [_CH[c] for c in _TEMPORAL[("left", "right")[side]]]
+        burst = rng.uniform(10.0, 40.0) * taper * noise[side, start : start + length]
+        out[rows, start : start + len(burst)] += burst[: n_samples - start]
+    return out

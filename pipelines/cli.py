@@ -238,7 +238,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from pipelines.inspect_stage import build_report
+    from pipelines.report import build_report
 
     summary = build_report(
         resolve_data_dir(args.data_dir),

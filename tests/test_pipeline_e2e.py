@@ -216,7 +216,7 @@ def test_submit_refuses_mismatched_feature_columns(trained, tmp_path, capsys):
 
 
 def test_inspect_report_has_every_section_with_embedded_images(trained):
-    from pipelines.inspect_stage import build_report
+    from pipelines.report import build_report
 
     data, work = trained
     summary = build_report(data, work, ablation=True)
@@ -243,7 +243,7 @@ def test_inspect_report_has_every_section_with_embedded_images(trained):
 
 @needs_real_mini
 def test_recording_view_of_a_real_recording(trained, real_mini, tmp_path):
-    from pipelines.inspect_stage import build_report
+    from pipelines.report import build_report
 
     _, work = trained
     run = (work / "models" / "LATEST").read_text().strip()

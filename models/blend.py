@@ -10,7 +10,7 @@ from scipy.optimize import minimize
 
 from models.gbdt import softmax
 from models.labels import votes_to_probabilities
-from models.metric import kl_divergence
+from models.metric import EPS, kl_divergence
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Blend:
 
     def apply(self, predictions: dict[str, np.ndarray]) -> np.ndarray:
         logits = sum(
-            w * np.log(np.clip(predictions[n], 1e-15, 1.0))
+            w * np.log(np.clip(predictions[n], EPS, 1.0))
             for n, w in zip(self.names, self.weights, strict=True)
         )
         return softmax(logits / self.temperature)
@@ -45,7 +45,7 @@ def fit_blend(
     """
     names = tuple(predictions)
     target = votes_to_probabilities(votes)
-    logs = np.stack([np.log(np.clip(predictions[n], 1e-15, 1.0)) for n in names])
+    logs = np.stack([np.log(np.clip(predictions[n], EPS, 1.0)) for n in names])
 
     def unpack(theta: np.ndarray) -> tuple[np.ndarray, float]:
         w = np.exp(theta[: len(names)] - theta[: len(names)].max())

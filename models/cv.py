@@ -20,9 +20,11 @@ import numpy as np
 
 from models.gbdt import MODEL_KINDS, softmax
 from models.labels import RELIABLE_MIN_VOTES, votes_to_probabilities
-from models.metric import kl_divergence_rows, kl_report
+from models.metric import kl_divergence_rows, kl_report, kl_terms
 
 STRATEGIES = ("plain", "weighted", "two_stage")
+DEFAULT_STRATEGY = "weighted"
+"""Chosen by CV on the demo data (see the README's training section)."""
 SECOND_STAGE_LR_FACTOR = 0.5
 PROB_FLOOR = 1e-4
 """Predictions are mixed with this much of the uniform distribution, so a class absent from
@@ -60,6 +62,55 @@ def _second_params(params: dict) -> dict:
     return out
 
 
+def _validation(eval_set, strategy: str) -> dict:
+    """Early-stopping arguments of a first stage (``{}`` without a validation set)."""
+    if eval_set is None:
+        return {}
+    Xv, vv = eval_set
+    return {"eval_set": (Xv, votes_to_probabilities(vv), vote_weight(vv.sum(axis=1), strategy))}
+
+
+def _second_stage_validation(fitted: FittedModel, eval_set) -> dict | None:
+    """Early-stopping arguments of a second stage: its reliable validation rows, which start
+    from the first stage's scores; None when there are too few of them."""
+    if eval_set is None:
+        return {}
+    Xv, vv = eval_set
+    keep = vv.sum(axis=1) >= RELIABLE_MIN_VOTES
+    if keep.sum() < 5:
+        return None
+    return {
+        "eval_set": (Xv[keep], votes_to_probabilities(vv[keep]), None),
+        "eval_init_margin": fitted.margin(Xv[keep]),
+    }
+
+
+def _add_second_stage(
+    fitted: FittedModel, X, votes, *, params: dict, seed: int, n_rounds: int, eval_set
+) -> FittedModel:
+    """Fine-tune on the reliable rows from the first stage's scores (``two_stage``)."""
+    reliable = votes.sum(axis=1) >= RELIABLE_MIN_VOTES
+    if reliable.sum() < 10:
+        return fitted  # too few reliable rows for a second stage
+    validation = _second_stage_validation(fitted, eval_set)
+    if validation is None:
+        return fitted  # no reliable validation rows to stop the second stage on
+    if eval_set is None and n_rounds < 1:
+        return fitted
+    second = MODEL_KINDS[fitted.kind].fit(
+        X[reliable],
+        votes_to_probabilities(votes[reliable]),
+        params=_second_params(params),
+        n_rounds=n_rounds,
+        seed=seed + 1,
+        init_margin=fitted.margin(X[reliable]),
+        **validation,
+    )
+    fitted.stages.append(second.model)
+    fitted.rounds.append(second.best_iteration)
+    return fitted
+
+
 def fit_model(
     kind: str,
     X: np.ndarray,
@@ -75,56 +126,22 @@ def fit_model(
     stopping; without it, ``n_rounds`` (one count per stage) is used as given."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
-    fit = MODEL_KINDS[kind].fit
     rounds = [n_rounds] * 2 if isinstance(n_rounds, int) else list(n_rounds)
-    probs = votes_to_probabilities(votes)
-    total = votes.sum(axis=1)
-    eval_args = {}
-    if eval_set is not None:
-        Xv, vv = eval_set
-        eval_args = {
-            "eval_set": (Xv, votes_to_probabilities(vv), vote_weight(vv.sum(axis=1), strategy))
-        }
-    first = fit(
+    first = MODEL_KINDS[kind].fit(
         X,
-        probs,
-        weight=vote_weight(total, strategy),
+        votes_to_probabilities(votes),
+        weight=vote_weight(votes.sum(axis=1), strategy),
         params=params,
         n_rounds=rounds[0],
         seed=seed,
-        **eval_args,
+        **_validation(eval_set, strategy),
     )
     fitted = FittedModel(kind, [first.model], [first.best_iteration])
     if strategy != "two_stage":
         return fitted
-    reliable = total >= RELIABLE_MIN_VOTES
-    if reliable.sum() < 10:
-        return fitted  # too few reliable rows for a second stage
-    base = fitted.margin(X[reliable])
-    eval2 = {}
-    if eval_set is not None:
-        Xv, vv = eval_set
-        keep = vv.sum(axis=1) >= RELIABLE_MIN_VOTES
-        if keep.sum() < 5:
-            return fitted  # no reliable validation rows to stop the second stage on
-        eval2 = {
-            "eval_set": (Xv[keep], votes_to_probabilities(vv[keep]), None),
-            "eval_init_margin": fitted.margin(Xv[keep]),
-        }
-    elif rounds[1] < 1:
-        return fitted
-    second = fit(
-        X[reliable],
-        probs[reliable],
-        params=_second_params(params),
-        n_rounds=rounds[1],
-        seed=seed + 1,
-        init_margin=base,
-        **eval2,
+    return _add_second_stage(
+        fitted, X, votes, params=params, seed=seed, n_rounds=rounds[1], eval_set=eval_set
     )
-    fitted.stages.append(second.model)
-    fitted.rounds.append(second.best_iteration)
-    return fitted
 
 
 @dataclass
@@ -196,10 +213,7 @@ def cross_validate(
 
 def per_class_kl(votes: np.ndarray, pred: np.ndarray) -> np.ndarray:
     """Mean KL contribution of each class (the terms of the per-row sum), shape (6,)."""
-    y = votes_to_probabilities(votes)
-    p = np.clip(pred, 1e-15, 1 - 1e-15)
-    terms = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0) / p), 0.0)
-    return terms.mean(axis=0)
+    return kl_terms(votes_to_probabilities(votes), pred).mean(axis=0)
 
 
 def scores_by_votes(votes: np.ndarray, pred: np.ndarray, edges=(1, 3, 7, 10, 15, 1000)):

@@ -57,6 +57,26 @@ def patient_folds(
     return fold_of_patient[patient_index]
 
 
+def consensus_folds(
+    patient_id: np.ndarray, votes: np.ndarray, *, n_folds: int = 5, seed: int = 0
+) -> np.ndarray:
+    """:func:`patient_folds` balanced on each row's consensus (its most-voted class).
+
+    Parameters
+    ----------
+    patient_id : array, shape (n_rows,)
+    votes : array, shape (n_rows, 6)
+        Vote counts (or probabilities).
+
+    Returns
+    -------
+    array, shape (n_rows,), int
+        Fold index of each row (the same folds train, tune and the report use).
+    """
+    consensus = np.asarray(votes).argmax(axis=1)
+    return patient_folds(patient_id, consensus, n_folds=n_folds, seed=seed)
+
+
 def fold_table(folds: np.ndarray, patient_id: np.ndarray, consensus: np.ndarray) -> pd.DataFrame:
     """Rows, patients and class counts per fold (for summaries and reports)."""
     frame = pd.DataFrame({"fold": folds, "patient_id": patient_id, "consensus": consensus})

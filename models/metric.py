@@ -11,6 +11,35 @@ EPS = 1e-15
 """Predictions are clipped to [EPS, 1 - EPS], as the competition's scorer does."""
 
 
+def kl_terms(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    """The terms ``y_k log(y_k / p_k)`` of the metric (0 where ``y_k = 0``), per row and class.
+
+    Parameters
+    ----------
+    y_true : array, shape (n_rows, n_classes)
+        Target probabilities (each row sums to 1).
+    y_pred : array, shape (n_rows, n_classes)
+        Predicted probabilities; clipped to [EPS, 1 - EPS] and not renormalised.
+
+    Returns
+    -------
+    array, shape (n_rows, n_classes), float64
+        In nats; a row's sum is its KL divergence.
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.clip(np.asarray(y_pred, dtype=np.float64), EPS, 1 - EPS)
+    if y_true.shape != y_pred.shape or y_true.ndim != 2:
+        raise ValueError(
+            f"y_true and y_pred must be 2-D of the same shape, got {y_true.shape} and "
+            f"{y_pred.shape}"
+        )
+    if not np.all(np.isfinite(y_pred)):
+        raise ValueError("y_pred contains NaN or infinite values")
+    positive = y_true > 0
+    safe_true = np.where(positive, y_true, 1.0)
+    return np.where(positive, y_true * np.log(safe_true / y_pred), 0.0)
+
+
 def kl_divergence_rows(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     """Per-row KL divergence ``sum_k y_k log(y_k / p_k)`` over classes with ``y_k > 0``.
 
@@ -27,19 +56,7 @@ def kl_divergence_rows(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     array, shape (n_rows,), float64
         KL divergence per row, in nats.
     """
-    y_true = np.asarray(y_true, dtype=np.float64)
-    y_pred = np.clip(np.asarray(y_pred, dtype=np.float64), EPS, 1 - EPS)
-    if y_true.shape != y_pred.shape or y_true.ndim != 2:
-        raise ValueError(
-            f"y_true and y_pred must be 2-D of the same shape, got {y_true.shape} and "
-            f"{y_pred.shape}"
-        )
-    if not np.all(np.isfinite(y_pred)):
-        raise ValueError("y_pred contains NaN or infinite values")
-    positive = y_true > 0
-    safe_true = np.where(positive, y_true, 1.0)
-    terms = np.where(positive, y_true * np.log(safe_true / y_pred), 0.0)
-    return terms.sum(axis=1)
+    return kl_terms(y_true, y_pred).sum(axis=1)
 
 
 def kl_divergence(y_true: np.ndarray, y_pred: np.ndarray) -> float:

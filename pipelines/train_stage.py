@@ -11,8 +11,8 @@ Output under the work dir::
 from __future__ import annotations
 
 import json
-import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,65 +20,43 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.blend import fit_blend
+from features.naming import parse_column
+from models.blend import Blend, fit_blend
 from models.bundle import save_bundle
-from models.cv import STRATEGIES, CVResult, cross_validate, fit_model, per_class_kl, scores_by_votes
-from models.folds import fold_table, patient_folds
+from models.cv import (
+    DEFAULT_STRATEGY,
+    STRATEGIES,
+    CVResult,
+    cross_validate,
+    fit_model,
+    per_class_kl,
+    scores_by_votes,
+)
+from models.folds import fold_table
 from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
 from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
 from models.metric import kl_report
 from pipelines.config import WorkLayout
-from pipelines.features_stage import build_features, feature_columns, feature_config
+from pipelines.features_stage import feature_config
 from pipelines.files import write_text_atomic
-from pipelines.kaggle_io import DataError
+from pipelines.training_data import TrainingData, load_training_data
 from pipelines.tune_stage import best_params, study_key
 
-DEFAULT_STRATEGY = "weighted"
-"""Chosen by CV on the demo data (see the README's training section)."""
-
 DEFAULT_MODELS = ("lightgbm", "catboost")
-STARTER_PATTERN = re.compile(r"^spec_spectrogram_(mean|min)_.*_(600s|20s)$")
-"""The "starter" feature set: Kaggle spectrogram means and mins over 10 min and 20 s."""
-
 DEFAULT_PARAMS = {"lightgbm": LIGHTGBM_DEFAULTS, "catboost": CATBOOST_DEFAULTS}
 
 
-@dataclass
-class TrainingData:
-    table: pd.DataFrame
-    columns: list[str]
-    X: np.ndarray
-    votes: np.ndarray
-    patient_id: np.ndarray
-    eeg_id: np.ndarray
-    table_path: Path
-
-
-def load_training_data(
-    data_dir: Path, work_dir: Path, *, families=None, n_jobs: int = -1, progress: bool = True
-) -> TrainingData:
-    """The train feature table (computed or read from the cache)."""
-    summary = build_features(
-        data_dir, work_dir, split="train", families=families, n_jobs=n_jobs, progress=progress
-    )
-    if summary.failures:
-        names = ", ".join(str(e) for e, _ in summary.failures[:5])
-        print(
-            f"warning: {len(summary.failures)} recording(s) have no features and are left out "
-            f"of training ({names}); see {summary.table.with_name('train_failures.csv')}"
-        )
-    if summary.n_rows == 0:
-        raise DataError(f"no train features could be computed from {data_dir}")
-    table = pd.read_parquet(summary.table)
-    columns = feature_columns(table)
-    return TrainingData(
-        table=table,
-        columns=columns,
-        X=table[columns].to_numpy(dtype=np.float32),
-        votes=table[list(VOTE_COLUMNS)].to_numpy(dtype=np.float64),
-        patient_id=table["patient_id"].to_numpy(),
-        eeg_id=table["eeg_id"].to_numpy(),
-        table_path=summary.table,
+def is_starter_column(name: str) -> bool:
+    """The "starter" feature set: Kaggle spectrogram means and mins over 10 min and 20 s."""
+    try:
+        col = parse_column(name)
+    except ValueError:
+        return False
+    return (
+        col.source == "spec"
+        and col.family == "spectrogram"
+        and col.feature.split("_")[0] in ("mean", "min")
+        and col.scale in ("600s", "20s")
     )
 
 
@@ -127,6 +105,249 @@ def _score_row(name: str, votes, pred, eeg_id, note: str = "") -> dict:
     return {"model": name, **report, "note": note}
 
 
+@dataclass
+class _Run:
+    """What every step of one training run shares."""
+
+    data: TrainingData
+    folds: np.ndarray
+    reliable: np.ndarray
+    params: dict
+    seed: int
+    max_rounds: int
+    log: Callable
+
+    def cv(self, kind: str, strategy: str, X=None, params=None, on_fold=None) -> CVResult:
+        return cross_validate(
+            kind,
+            self.data.X if X is None else X,
+            self.data.votes,
+            self.folds,
+            strategy=strategy,
+            params=self.params[kind] if params is None else params,
+            seed=self.seed,
+            eeg_id=self.data.eeg_id,
+            n_rounds=self.max_rounds,
+            on_fold=on_fold,
+        )
+
+
+def _resolve_params(work_dir, storage, key: str, models, use_tuned: bool) -> tuple[dict, dict]:
+    """Each model's parameters (the best tuned trial, else the defaults) and their source."""
+    params, source = {}, {}
+    for kind in models:
+        found = best_params(work_dir, storage, key, kind) if use_tuned else None
+        params[kind] = found["params"] if found else dict(DEFAULT_PARAMS[kind])
+        source[kind] = (
+            {"source": "optuna", **{k: v for k, v in found.items() if k != "params"}}
+            if found
+            else {"source": "defaults"}
+        )
+    return params, source
+
+
+def _compare_strategies(run: _Run, models) -> pd.DataFrame:
+    rows = []
+    for kind in models:
+        for name in STRATEGIES:
+            run.log(f"  comparing strategy {name} with {kind} ...")
+            res = run.cv(kind, name)
+            rows.append({"model": kind, "strategy": name, **res.report, "seconds": res.seconds})
+    return pd.DataFrame(rows)
+
+
+def _choose_strategy(strategy_table: pd.DataFrame | None, strategy: str | None) -> str:
+    if strategy_table is None:
+        return strategy or DEFAULT_STRATEGY
+    target = "kl_reliable" if strategy_table["kl_reliable"].notna().any() else "kl_all"
+    best = strategy_table.groupby("strategy")[target].mean().idxmin()
+    return strategy or str(best)
+
+
+def _cross_validate_models(run: _Run, models, strategy: str) -> dict[str, CVResult]:
+    results = {}
+    for kind in models:
+        run.log(f"  cross-validating {kind} ({strategy}) ...")
+        results[kind] = run.cv(
+            kind,
+            strategy,
+            on_fold=lambda f, s, kind=kind: run.log(
+                f"    {kind} fold {f}: KL {s['kl_all']:.4f} (>=10 votes: {s['kl_reliable']:.4f})"
+            ),
+        )
+    return results
+
+
+def _blend(run: _Run, oof: dict[str, np.ndarray]) -> Blend:
+    rows = run.reliable if run.reliable.sum() >= 20 else np.ones(len(run.reliable), dtype=bool)
+    return fit_blend({k: v[rows] for k, v in oof.items()}, run.data.votes[rows])
+
+
+def _baseline_rows(run: _Run) -> list[dict]:
+    data, n = run.data, len(run.data.X)
+    return [
+        _score_row("uniform", data.votes, np.full((n, 6), 1 / 6), data.eeg_id),
+        _score_row(
+            "class prior",
+            data.votes,
+            prior_oof(data.votes, run.folds),
+            data.eeg_id,
+            "prior of the training folds",
+        ),
+    ]
+
+
+def _starter(run: _Run, strategy: str) -> tuple[dict, np.ndarray] | None:
+    """The CV row and out-of-fold predictions of LightGBM on the starter columns."""
+    idx = [i for i, c in enumerate(run.data.columns) if is_starter_column(c)]
+    if not idx:
+        return None
+    run.log(f"  cross-validating the starter feature set ({len(idx)} columns) ...")
+    params = run.params.get("lightgbm", LIGHTGBM_DEFAULTS)
+    res = run.cv("lightgbm", strategy, X=run.data.X[:, idx], params=params)
+    row = _score_row(
+        "starter features (lightgbm)",
+        run.data.votes,
+        res.oof,
+        run.data.eeg_id,
+        f"{len(idx)} spectrogram columns",
+    )
+    return row, res.oof
+
+
+def _model_rows(run: _Run, models, oof: dict, blend: Blend, truth) -> list[dict]:
+    data = run.data
+    rows = [
+        _score_row(
+            f"{kind} (full features)",
+            data.votes,
+            oof[kind],
+            data.eeg_id,
+            f"{len(data.columns)} columns",
+        )
+        for kind in models
+    ]
+    weights = ", ".join(f"{k} {w:.2f}" for k, w in zip(blend.names, blend.weights, strict=True))
+    note = f"{weights}; T {blend.temperature:.2f}"
+    rows.append(_score_row("blend", data.votes, oof["blend"], data.eeg_id, note))
+    if truth is not None:
+        rows.append(
+            _score_row(
+                "oracle (true probabilities)",
+                data.votes,
+                truth,
+                data.eeg_id,
+                "the floor a perfect model reaches",
+            )
+        )
+    return rows
+
+
+def _final_fits(run: _Run, results: dict[str, CVResult], strategy: str) -> dict:
+    final = {}
+    for kind, result in results.items():
+        rounds = result.final_rounds()
+        run.log(f"  fitting {kind} on every row ({' + '.join(map(str, rounds))} rounds) ...")
+        final[kind] = fit_model(
+            kind,
+            run.data.X,
+            run.data.votes,
+            strategy=strategy,
+            params=run.params[kind],
+            seed=run.seed,
+            n_rounds=rounds,
+        )
+    return final
+
+
+def _details(run: _Run, results: dict[str, CVResult], oof: dict) -> dict:
+    """The content of ``cv.json``."""
+    votes, reliable = run.data.votes, run.reliable
+    return {
+        "per_fold": {k: r.fold_scores for k, r in results.items()},
+        "per_class": {
+            k: dict(zip(CLASSES, per_class_kl(votes, p), strict=True)) for k, p in oof.items()
+        },
+        "per_vote_bucket": {k: scores_by_votes(votes, p) for k, p in oof.items()},
+        "per_class_reliable": {
+            k: dict(zip(CLASSES, per_class_kl(votes[reliable], p[reliable]), strict=True))
+            for k, p in oof.items()
+        }
+        if reliable.any()
+        else {},
+    }
+
+
+def _oof_frame(run: _Run, oof: dict) -> pd.DataFrame:
+    frame = run.data.table[["eeg_id", "eeg_sub_id", "label_id", "patient_id", *VOTE_COLUMNS]]
+    frame = frame.assign(fold=run.folds)
+    columns = {
+        f"{name}_{c}": pred[:, j].astype(np.float32)
+        for name, pred in oof.items()
+        for j, c in enumerate(CLASSES)
+    }
+    return pd.concat([frame.reset_index(drop=True), pd.DataFrame(columns)], axis=1)
+
+
+def _write_bundle(work_dir, name: str, run: _Run, *, final, blend, meta, details, oof) -> Path:
+    bundle_path = WorkLayout(work_dir).bundle(name)
+    oof_frame = _oof_frame(run, oof)
+    save_bundle(
+        bundle_path,
+        feature_columns=run.data.columns,
+        models=final,
+        blend=blend,
+        meta=meta,
+        extra_files={
+            "cv.json": lambda p: p.write_text(json.dumps(details, indent=2, default=float)),
+            "oof.parquet": lambda p: oof_frame.to_parquet(p, index=False),
+        },
+    )
+    write_text_atomic(WorkLayout(work_dir).latest, name + "\n")
+    return bundle_path
+
+
+def _meta(run: _Run, name: str, data_dir, families, n_folds, **extra) -> dict:
+    return {
+        "run": name,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data_dir": str(Path(data_dir).resolve()),
+        "feature_table": str(run.data.table_path),
+        "feature_config": feature_config(families),
+        "feature_config_hash": run.data.table_path.parent.name,
+        "n_folds": n_folds,
+        "seed": run.seed,
+        "params": run.params,
+        **extra,
+    }
+
+
+def _describe(run: _Run, n_folds: int) -> None:
+    data = run.data
+    run.log(
+        f"train: {len(data.X)} rows x {len(data.columns)} features, "
+        f"{len(np.unique(data.patient_id))} patients, {n_folds} patient folds, "
+        f"{int(run.reliable.sum())} rows with >= {RELIABLE_MIN_VOTES} votes"
+    )
+
+
+def _score_table(ctx: _Run, models, results: dict[str, CVResult], strategy: str, data_dir):
+    """Out-of-fold predictions of every model, baseline and the blend; the blend; the CV table."""
+    oof = {kind: r.oof for kind, r in results.items()}
+    blend = _blend(ctx, oof)
+    oof["blend"] = blend.apply(oof)
+    table_rows = _baseline_rows(ctx)
+    starter = _starter(ctx, strategy)
+    if starter is not None:
+        table_rows.append(starter[0])
+        oof["starter"] = starter[1]
+    truth = oracle_probabilities(data_dir, ctx.data.table)
+    table_rows += _model_rows(ctx, models, oof, blend, truth)
+    if truth is not None:
+        oof["oracle"] = truth
+    return oof, blend, pd.DataFrame(table_rows)
+
+
 def train(
     data_dir: Path,
     work_dir: Path,
@@ -149,203 +370,44 @@ def train(
     data = load_training_data(
         data_dir, work_dir, families=families, n_jobs=n_jobs, progress=progress
     )
-    consensus = data.votes.argmax(axis=1)
-    folds = patient_folds(data.patient_id, consensus, n_folds=n_folds, seed=seed)
-    reliable = data.votes.sum(axis=1) >= RELIABLE_MIN_VOTES
-    log = print if progress else (lambda *a, **k: None)
-    log(
-        f"train: {len(data.X)} rows x {len(data.columns)} features, "
-        f"{len(np.unique(data.patient_id))} patients, {n_folds} patient folds, "
-        f"{int(reliable.sum())} rows with >= {RELIABLE_MIN_VOTES} votes"
-    )
-
     key = study_key(data.table_path, n_folds, seed, strategy or DEFAULT_STRATEGY)
-    params, params_source = {}, {}
-    for kind in models:
-        found = best_params(work_dir, storage, key, kind) if use_tuned else None
-        params[kind] = found["params"] if found else dict(DEFAULT_PARAMS[kind])
-        params_source[kind] = (
-            {"source": "optuna", **{k: v for k, v in found.items() if k != "params"}}
-            if found
-            else {"source": "defaults"}
-        )
-
-    strategy_table = None
-    if compare_strategies:
-        rows = []
-        for kind in models:
-            for name in STRATEGIES:
-                log(f"  comparing strategy {name} with {kind} ...")
-                res = cross_validate(
-                    kind,
-                    data.X,
-                    data.votes,
-                    folds,
-                    strategy=name,
-                    params=params[kind],
-                    seed=seed,
-                    eeg_id=data.eeg_id,
-                    n_rounds=max_rounds,
-                )
-                rows.append({"model": kind, "strategy": name, **res.report, "seconds": res.seconds})
-        strategy_table = pd.DataFrame(rows)
-        target = "kl_reliable" if strategy_table["kl_reliable"].notna().any() else "kl_all"
-        best = strategy_table.groupby("strategy")[target].mean().idxmin()
-        chosen = strategy or str(best)
-    else:
-        chosen = strategy or DEFAULT_STRATEGY
-
-    results: dict[str, CVResult] = {}
-    for kind in models:
-        log(f"  cross-validating {kind} ({chosen}) ...")
-        results[kind] = cross_validate(
-            kind,
-            data.X,
-            data.votes,
-            folds,
-            strategy=chosen,
-            params=params[kind],
-            seed=seed,
-            eeg_id=data.eeg_id,
-            n_rounds=max_rounds,
-            on_fold=lambda f, s, kind=kind: log(
-                f"    {kind} fold {f}: KL {s['kl_all']:.4f} (>=10 votes: {s['kl_reliable']:.4f})"
-            ),
-        )
-    oof = {kind: r.oof for kind, r in results.items()}
-    blend_rows = reliable if reliable.sum() >= 20 else np.ones(len(reliable), dtype=bool)
-    blend = fit_blend({k: v[blend_rows] for k, v in oof.items()}, data.votes[blend_rows])
-    oof["blend"] = blend.apply(oof)
-
-    # Baselines on the same folds.
-    n = len(data.X)
-    table_rows = [
-        _score_row("uniform", data.votes, np.full((n, 6), 1 / 6), data.eeg_id),
-        _score_row(
-            "class prior",
-            data.votes,
-            prior_oof(data.votes, folds),
-            data.eeg_id,
-            "prior of the training folds",
-        ),
-    ]
-    starter = [c for c in data.columns if STARTER_PATTERN.match(c)]
-    if starter:
-        idx = [data.columns.index(c) for c in starter]
-        log(f"  cross-validating the starter feature set ({len(starter)} columns) ...")
-        res = cross_validate(
-            "lightgbm",
-            data.X[:, idx],
-            data.votes,
-            folds,
-            strategy=chosen,
-            params=params.get("lightgbm", LIGHTGBM_DEFAULTS),
-            seed=seed,
-            eeg_id=data.eeg_id,
-            n_rounds=max_rounds,
-        )
-        oof["starter"] = res.oof
-        table_rows.append(
-            _score_row(
-                "starter features (lightgbm)",
-                data.votes,
-                res.oof,
-                data.eeg_id,
-                f"{len(starter)} spectrogram columns",
-            )
-        )
-    for kind in models:
-        table_rows.append(
-            _score_row(
-                f"{kind} (full features)",
-                data.votes,
-                oof[kind],
-                data.eeg_id,
-                f"{len(data.columns)} columns",
-            )
-        )
-    weights = ", ".join(f"{k} {w:.2f}" for k, w in zip(blend.names, blend.weights, strict=True))
-    table_rows.append(
-        _score_row(
-            "blend", data.votes, oof["blend"], data.eeg_id, f"{weights}; T {blend.temperature:.2f}"
-        )
+    params, params_source = _resolve_params(work_dir, storage, key, models, use_tuned)
+    ctx = _Run(
+        data=data,
+        folds=data.folds(n_folds, seed),
+        reliable=data.votes.sum(axis=1) >= RELIABLE_MIN_VOTES,
+        params=params,
+        seed=seed,
+        max_rounds=max_rounds,
+        log=print if progress else (lambda *a, **k: None),
     )
-    truth = oracle_probabilities(data_dir, data.table)
-    if truth is not None:
-        oof["oracle"] = truth
-        table_rows.append(
-            _score_row(
-                "oracle (true probabilities)",
-                data.votes,
-                truth,
-                data.eeg_id,
-                "the floor a perfect model reaches",
-            )
-        )
-    cv_table = pd.DataFrame(table_rows)
-
-    # Final models on every row.
-    final = {}
-    for kind in models:
-        rounds = results[kind].final_rounds()
-        log(f"  fitting {kind} on every row ({' + '.join(map(str, rounds))} rounds) ...")
-        final[kind] = fit_model(
-            kind,
-            data.X,
-            data.votes,
-            strategy=chosen,
-            params=params[kind],
-            seed=seed,
-            n_rounds=rounds,
-        )
-
+    _describe(ctx, n_folds)
+    strategy_table = _compare_strategies(ctx, models) if compare_strategies else None
+    chosen = _choose_strategy(strategy_table, strategy)
+    results = _cross_validate_models(ctx, models, chosen)
+    oof, blend, cv_table = _score_table(ctx, models, results, chosen, data_dir)
+    final = _final_fits(ctx, results, chosen)
     run = run or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    bundle_path = WorkLayout(work_dir).bundle(run)
-    details = {
-        "per_fold": {k: r.fold_scores for k, r in results.items()},
-        "per_class": {
-            k: dict(zip(CLASSES, per_class_kl(data.votes, p), strict=True)) for k, p in oof.items()
-        },
-        "per_vote_bucket": {k: scores_by_votes(data.votes, p) for k, p in oof.items()},
-        "per_class_reliable": {
-            k: dict(zip(CLASSES, per_class_kl(data.votes[reliable], p[reliable]), strict=True))
-            for k, p in oof.items()
-        }
-        if reliable.any()
-        else {},
-    }
-    meta = {
-        "run": run,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "data_dir": str(Path(data_dir).resolve()),
-        "feature_table": str(data.table_path),
-        "feature_config": feature_config(families),
-        "feature_config_hash": data.table_path.parent.name,
-        "strategy": chosen,
-        "n_folds": n_folds,
-        "seed": seed,
-        "params": params,
-        "params_source": params_source,
-        "cv_table": cv_table.to_dict(orient="records"),
-        "strategy_table": None if strategy_table is None else strategy_table.to_dict("records"),
-    }
-    oof_frame = data.table[["eeg_id", "eeg_sub_id", "label_id", "patient_id", *VOTE_COLUMNS]]
-    oof_frame = oof_frame.assign(fold=folds)
-    for name, pred in oof.items():
-        for j, c in enumerate(CLASSES):
-            oof_frame[f"{name}_{c}"] = pred[:, j].astype(np.float32)
-    save_bundle(
-        bundle_path,
-        feature_columns=data.columns,
-        models=final,
-        blend=blend,
-        meta=meta,
-        extra_files={
-            "cv.json": lambda p: p.write_text(json.dumps(details, indent=2, default=float)),
-            "oof.parquet": lambda p: oof_frame.to_parquet(p, index=False),
-        },
+    meta = _meta(
+        ctx,
+        run,
+        data_dir,
+        families,
+        n_folds,
+        strategy=chosen,
+        params_source=params_source,
+        cv_table=cv_table.to_dict(orient="records"),
+        strategy_table=None if strategy_table is None else strategy_table.to_dict("records"),
     )
-    write_text_atomic(WorkLayout(work_dir).latest, run + "\n")
+    details = _details(ctx, results, oof)
+    bundle_path = _write_bundle(
+        work_dir, run, ctx, final=final, blend=blend, meta=meta, details=details, oof=oof
+    )
+    return _summary(ctx, run, bundle_path, cv_table, chosen, strategy_table, params_source, start)
+
+
+def _summary(ctx: _Run, run, bundle_path, cv_table, chosen, strategy_table, source, start):
+    data = ctx.data
     return TrainSummary(
         run=run,
         bundle=bundle_path,
@@ -353,11 +415,11 @@ def train(
         strategy=chosen,
         strategy_table=strategy_table,
         seconds=time.perf_counter() - start,
-        n_rows=n,
-        n_reliable=int(reliable.sum()),
+        n_rows=len(data.X),
+        n_reliable=int(ctx.reliable.sum()),
         n_patients=len(np.unique(data.patient_id)),
-        folds=fold_table(folds, data.patient_id, consensus),
-        params_source=params_source,
+        folds=fold_table(ctx.folds, data.patient_id, data.votes.argmax(axis=1)),
+        params_source=source,
     )
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models.cv import cross_validate
-from models.folds import patient_folds
+from models.cv import DEFAULT_STRATEGY, cross_validate
 from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
 from pipelines.config import WorkLayout
+from pipelines.training_data import TrainingData, load_training_data
 
 TARGET = "kl_reliable"
 """Trials minimise the out-of-fold KL on rows with >= 10 votes (all rows if there are none)."""
@@ -106,6 +106,61 @@ class TuneSummary:
     seconds: float
 
 
+def _objective(data: TrainingData, folds: np.ndarray, kind: str, *, strategy, seed, max_rounds):
+    """The Optuna objective of one model: out-of-fold KL, reported fold by fold for pruning."""
+    import optuna
+
+    def objective(trial) -> float:
+        params = suggest(trial, kind)
+        seen: list[float] = []
+
+        def on_fold(fold: int, scores: dict) -> None:
+            seen.append(_fold_target(scores))
+            trial.report(float(np.mean(seen)), step=fold)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        result = cross_validate(
+            kind,
+            data.X,
+            data.votes,
+            folds,
+            strategy=strategy,
+            params=params,
+            seed=seed,
+            eeg_id=data.eeg_id,
+            on_fold=on_fold,
+            n_rounds=max_rounds,
+        )
+        trial.set_user_attr("kl_all", result.report["kl_all"])
+        trial.set_user_attr("rounds", result.final_rounds())
+        return _fold_target(result.report)
+
+    return objective
+
+
+def _n_finished(study) -> int:
+    return len([t for t in study.trials if t.state.is_finished()])
+
+
+def _summary(study, kind: str, storage: str, n_before: int, start: float) -> TuneSummary:
+    import optuna
+
+    finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    best = study.best_trial if finished else None
+    n_finished = _n_finished(study)
+    return TuneSummary(
+        kind=kind,
+        study=study.study_name,
+        storage=storage,
+        n_finished=n_finished,
+        n_run_now=n_finished - n_before,
+        best_value=None if best is None else best.value,
+        best_params=None if best is None else suggest_fixed(best, kind),
+        seconds=time.perf_counter() - start,
+    )
+
+
 def tune(
     data_dir: Path,
     work_dir: Path,
@@ -123,68 +178,27 @@ def tune(
     progress: bool = True,
 ) -> list[TuneSummary]:
     """Run each model's study until it holds ``n_trials`` finished trials."""
-    import optuna
-
-    from pipelines.train_stage import DEFAULT_STRATEGY, load_training_data
-
     data = load_training_data(
         data_dir, work_dir, families=families, n_jobs=n_jobs, progress=progress
     )
-    folds = patient_folds(data.patient_id, data.votes.argmax(axis=1), n_folds=n_folds, seed=seed)
+    folds = data.folds(n_folds, seed)
     storage = storage or default_storage(work_dir)
-    key = study_key(data.table_path, n_folds, seed, strategy or DEFAULT_STRATEGY)
+    strategy = strategy or DEFAULT_STRATEGY
+    key = study_key(data.table_path, n_folds, seed, strategy)
     out = []
     for kind in kinds:
         start = time.perf_counter()
-        name = study_name(key, kind)
-        study = open_study(storage, name, seed)
-        done = [t for t in study.trials if t.state.is_finished()]
-        remaining = max(0, n_trials - len(done))
-
-        def objective(trial, kind=kind):
-            params = suggest(trial, kind)
-            seen: list[float] = []
-
-            def on_fold(fold: int, scores: dict) -> None:
-                seen.append(_fold_target(scores))
-                trial.report(float(np.mean(seen)), step=fold)
-                if trial.should_prune():
-                    raise optuna.TrialPruned()
-
-            result = cross_validate(
-                kind,
-                data.X,
-                data.votes,
-                folds,
-                strategy=strategy or DEFAULT_STRATEGY,
-                params=params,
-                seed=seed,
-                eeg_id=data.eeg_id,
-                on_fold=on_fold,
-                n_rounds=max_rounds,
-            )
-            trial.set_user_attr("kl_all", result.report["kl_all"])
-            trial.set_user_attr("rounds", result.final_rounds())
-            return _fold_target(result.report)
-
+        study = open_study(storage, study_name(key, kind), seed)
+        n_before = _n_finished(study)
+        remaining = max(0, n_trials - n_before)
         if remaining:
+            objective = _objective(
+                data, folds, kind, strategy=strategy, seed=seed, max_rounds=max_rounds
+            )
             study.optimize(
                 objective, n_trials=remaining, timeout=timeout_s, show_progress_bar=progress
             )
-        finished = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-        best = study.best_trial if finished else None
-        out.append(
-            TuneSummary(
-                kind=kind,
-                study=name,
-                storage=storage,
-                n_finished=len([t for t in study.trials if t.state.is_finished()]),
-                n_run_now=len([t for t in study.trials if t.state.is_finished()]) - len(done),
-                best_value=None if best is None else best.value,
-                best_params=None if best is None else suggest_fixed(best, kind),
-                seconds=time.perf_counter() - start,
-            )
-        )
+        out.append(_summary(study, kind, storage, n_before, start))
     return out
 
 

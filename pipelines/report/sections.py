@@ -193,14 +193,12 @@ def behaviour_section(oof: pd.DataFrame) -> Html:
 def ablation_section(inputs: ReportInputs, n_folds: int, seed: int) -> Html:
     """CV of LightGBM with each feature family removed (same folds and strategy)."""
     from models.cv import cross_validate
-    from models.folds import patient_folds
+    from models.folds import consensus_folds
 
     table, columns = inputs.table, inputs.columns
     X = table[columns].to_numpy(dtype=np.float32)
     votes = table[list(VOTE_COLUMNS)].to_numpy(dtype=float)
-    folds = patient_folds(
-        table["patient_id"].to_numpy(), votes.argmax(1), n_folds=n_folds, seed=seed
-    )
+    folds = consensus_folds(table["patient_id"].to_numpy(), votes, n_folds=n_folds, seed=seed)
     params = inputs.bundle.meta["params"].get("lightgbm", {})
     strategy = inputs.bundle.meta["strategy"]
     column_family = [parse_column(c).family for c in columns]

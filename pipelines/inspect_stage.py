@@ -72,6 +72,12 @@ def _pyplot():
     return plt
 
 
+def text_html(value: object) -> str:
+    """Any value as HTML text, escaped (``<``, ``&``, quotes): the one way values from a
+    bundle, a data folder or a path enter the report (tables are escaped by pandas)."""
+    return html.escape(str(value), quote=True)
+
+
 def figure_html(fig, alt: str, *, tight: bool = True) -> str:
     """A matplotlib figure as an embedded PNG ``<img>`` (the figure is closed)."""
     plt = _pyplot()
@@ -81,7 +87,7 @@ def figure_html(fig, alt: str, *, tight: bool = True) -> str:
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
     data = base64.b64encode(buffer.getvalue()).decode()
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    return f'<img alt="{text_html(alt)}" src="data:image/png;base64,{data}">'
 
 
 def table_html(frame: pd.DataFrame, floats: str = "{:.4f}") -> str:
@@ -103,7 +109,7 @@ def page(title: str, body: str) -> str:
     nav a { margin-right: 1em; } .grid { display: flex; flex-wrap: wrap; gap: 1em; }
     """
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{text_html(title)}</title>"
         f"<style>{style}</style></head><body>{body}</body></html>"
     )
 
@@ -484,7 +490,7 @@ def recording_page(inputs: ReportInputs, eeg_id: int, row_index: int | None = No
 
     spec_path = layout.spectrogram_path("train", int(row["spectrogram_id"]))
     if not spec_path.is_file():
-        spectrogram = f"<p class='note'>{html.escape(str(spec_path))} is not there.</p>"
+        spectrogram = f"<p class='note'>{text_html(spec_path)} is not there.</p>"
     else:
         spectrogram = _spectrogram_figure(spec_path, spec_offset)
     return _recording_html(inputs, row, eeg_id, offset, spec_offset, traces, spectrogram)
@@ -644,8 +650,8 @@ def build_report(
     )
     header = (
         f"<h1>HMS harmful brain activity: model report</h1><p class='note'>Bundle "
-        f"{html.escape(str(inputs.bundle.path))} (run {meta.get('run')}, strategy "
-        f"{meta.get('strategy')}), data {html.escape(str(inputs.data_dir))}.</p>"
+        f"{text_html(inputs.bundle.path)} (run {text_html(meta.get('run'))}, strategy "
+        f"{text_html(meta.get('strategy'))}), data {text_html(inputs.data_dir)}.</p>"
         f"<nav>{nav}</nav>"
     )
     index = out / "index.html"

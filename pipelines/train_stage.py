@@ -28,7 +28,7 @@ from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
 from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
 from models.metric import kl_report
 from pipelines.features_stage import build_features, feature_columns, feature_config
-from pipelines.files import write_text_atomic
+from pipelines.files import unique_run_dir, write_text_atomic
 from pipelines.kaggle_io import DataError
 from pipelines.tune_stage import best_params, study_key
 
@@ -298,8 +298,11 @@ def train(
             n_rounds=rounds,
         )
 
-    run = run or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    bundle_path = Path(work_dir) / "models" / run
+    # A new folder per run, created atomically: two runs never share (and overwrite) one.
+    bundle_path = (
+        Path(work_dir) / "models" / run if run else unique_run_dir(Path(work_dir) / "models")
+    )
+    run = bundle_path.name
     details = {
         "per_fold": {k: r.fold_scores for k, r in results.items()},
         "per_class": {

@@ -149,9 +149,9 @@ class CleanRecording:
     x : array, shape (n_channels, n_samples), float32
         NaN-free, clipped to +-CLIP_UV.
     nan_mask : array, shape (n_channels, n_samples), bool
-        Where the raw recording was NaN (the source of the NaN-fraction features).
+        Where the raw recording was NaN or infinite (the source of the NaN-fraction features).
     dead : array, shape (n_channels,), bool
-        Channels that were entirely NaN (set to zero).
+        Channels that were entirely NaN or infinite (set to zero).
     """
 
     x: np.ndarray
@@ -166,7 +166,7 @@ def apply_nan_policy(
     max_gap_sec: float = MAX_INTERP_GAP_SEC,
     clip_uv: float = CLIP_UV,
 ) -> CleanRecording:
-    """The project's one NaN policy.
+    """The project's one NaN policy (infinite samples count as NaN).
 
     NaN runs of at most ``max_gap_sec`` with valid samples on both sides are linearly
     interpolated; longer runs, runs touching either end, and all-NaN channels are set to zero
@@ -182,7 +182,9 @@ def apply_nan_policy(
     -------
     CleanRecording
     """
-    nan_mask = np.isnan(x)
+    # An infinite sample is no measurement either: missing like NaN, never clipped to a
+    # full-scale value (which would read as a huge artefact).
+    nan_mask = ~np.isfinite(x)
     out = np.array(x, dtype=np.float32, copy=True)
     dead = nan_mask.all(axis=1)
     max_gap = int(round(max_gap_sec * sfreq))

@@ -2,13 +2,19 @@
 
 ``{run}/`` holds ``{kind}.txt`` / ``{kind}.cbm`` (one file per stage), ``features.json`` (the
 exact feature column list, in order), ``bundle.json`` (models, stages and round counts,
-blend, config, CV scores, parameters and their source, library versions). Loading a bundle
-someone sent you reads text and native model files only, so it cannot run code.
+blend, config, CV scores, parameters and their source, library versions) and
+``manifest.json`` (the SHA-256 of every other file). Loading a bundle checks the manifest
+first, so a truncated, damaged or edited file gives one clear ``BundleError`` instead of a
+crash inside a model library; it reads text and native model files only, so it cannot run
+code.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
+import math
 import os
 import shutil
 from collections.abc import Callable
@@ -24,8 +30,15 @@ from models.gbdt import MODEL_KINDS, load_model, save_model
 BUNDLE_FORMAT = 1
 
 
+MANIFEST = "manifest.json"
+
+
 class ColumnMismatchError(ValueError):
     """A feature table's columns differ from the ones a bundle was trained on."""
+
+
+class BundleError(ValueError):
+    """A model bundle is damaged, edited or incomplete; the message names the file."""
 
 
 def library_versions() -> dict[str, str]:
@@ -110,6 +123,20 @@ def save_bundle(
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
+    try:
+        _write_bundle_files(tmp, feature_columns, models, blend, meta, extra_files or {})
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, a kill: leave no half-written folder behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            path.rmdir()  # only if empty: a folder reserved for this run
+        raise
+    return path
+
+
+def _write_bundle_files(tmp, feature_columns, models, blend, meta, extra_files) -> None:
     manifest = {}
     for name, model in models.items():
         files = []
@@ -128,12 +155,9 @@ def save_bundle(
         **meta,
     }
     (tmp / "bundle.json").write_text(json.dumps(document, indent=2, default=_json_default))
-    for name, write in (extra_files or {}).items():
+    for name, write in extra_files.items():
         write(tmp / name)
-    if path.exists():
-        shutil.rmtree(path)
-    os.replace(tmp, path)
-    return path
+    write_manifest(tmp)
 
 
 def _json_default(value):
@@ -146,21 +170,116 @@ def _json_default(value):
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: Path) -> None:
+    """``manifest.json``: the SHA-256 of every file of a bundle folder."""
+    files = sorted(p.name for p in Path(folder).iterdir() if p.is_file() and p.name != MANIFEST)
+    hashes = {name: file_sha256(Path(folder) / name) for name in files}
+    (Path(folder) / MANIFEST).write_text(json.dumps({"sha256": hashes}, indent=1))
+
+
+def _damaged(path: Path, what: str) -> BundleError:
+    return BundleError(
+        f"{path}: the model bundle is damaged or was edited ({what}); retrain with "
+        "`make train` or copy the bundle folder again"
+    )
+
+
+def _read_json(path: Path, bundle: Path):
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _damaged(bundle, f"{path.name} is missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise BundleError(f"{path}: not valid JSON ({err})") from err
+
+
+def check_manifest(path: Path) -> None:
+    """Raise ``BundleError`` unless every file the manifest lists is there, unchanged."""
+    manifest = _read_json(path / MANIFEST, path)
+    hashes = manifest.get("sha256") if isinstance(manifest, dict) else None
+    if not isinstance(hashes, dict) or not hashes:
+        raise _damaged(path, f"{MANIFEST} lists no files")
+    for name, expected in hashes.items():
+        file = path / str(name)
+        if Path(str(name)).name != name or not file.is_file():
+            raise _damaged(path, f"{name} is missing")
+        if file_sha256(file) != expected:
+            raise _damaged(path, f"{name} differs from the one it was saved with")
+
+
+_COMPLETE_MARKERS = {"lightgbm": b"end of trees"}
+"""A line every whole model file holds: LightGBM can abort the process on a cut file."""
+
+
+def _load_models(path: Path, entries: dict) -> dict[str, FittedModel]:
+    models = {}
+    for name, entry in entries.items():
+        stages = []
+        for file_name in entry["files"]:
+            marker = _COMPLETE_MARKERS.get(entry["kind"])
+            if marker and marker not in (path / file_name).read_bytes():
+                raise BundleError(f"{path / file_name}: the {entry['kind']} model is cut short "
+                                  f"(no {marker.decode()!r} line)")  # fmt: skip
+            try:
+                stages.append(load_model(entry["kind"], path / file_name))
+            except Exception as err:  # each library raises its own kind of error
+                raise BundleError(f"{path / file_name}: cannot load the {entry['kind']} model: "
+                                  f"{str(err).strip()[:200]}") from err  # fmt: skip
+        models[name] = FittedModel(entry["kind"], stages, list(entry["rounds"]))
+    return models
+
+
+def _blend(document: dict, document_path: Path) -> Blend:
+    doc = document["blend"]
+    blend = Blend(tuple(doc["names"]), tuple(float(w) for w in doc["weights"]),
+                  float(doc["temperature"]))  # fmt: skip
+    numbers = [blend.temperature, *blend.weights]
+    if not all(math.isfinite(v) for v in numbers) or blend.temperature <= 0:
+        raise BundleError(
+            f"{document_path}: blend temperature {blend.temperature:g} and weights "
+            f"{list(blend.weights)}: expected finite numbers and a temperature > 0"
+        )
+    if set(blend.names) - set(document["models"]):
+        raise BundleError(f"{document_path}: the blend names models the bundle does not hold")
+    return blend
+
+
 def load_bundle(path: Path) -> Bundle:
-    """Read a bundle written by ``save_bundle``."""
+    """Read a bundle written by ``save_bundle``, checking its manifest first.
+
+    Raises ``BundleError`` (a ``ValueError``) naming the file for a damaged, edited or
+    incomplete bundle, and ``FileNotFoundError`` for a folder that is not a bundle.
+    """
     path = Path(path)
     document_path = path / "bundle.json"
     if not document_path.is_file():
         raise FileNotFoundError(f"{path}: not a model bundle (no bundle.json)")
-    document = json.loads(document_path.read_text())
-    if document.get("format") != BUNDLE_FORMAT:
-        raise ValueError(f"{path}: bundle format {document.get('format')} is not supported")
-    models = {}
-    for name, entry in document["models"].items():
-        stages = [load_model(entry["kind"], path / f) for f in entry["files"]]
-        models[name] = FittedModel(entry["kind"], stages, list(entry["rounds"]))
-    blend_doc = document["blend"]
-    blend = Blend(tuple(blend_doc["names"]), tuple(blend_doc["weights"]), blend_doc["temperature"])
-    columns = json.loads((path / "features.json").read_text())
+    check_manifest(path)
+    document = _read_json(document_path, path)
+    if not isinstance(document, dict) or document.get("format") != BUNDLE_FORMAT:
+        found = document.get("format") if isinstance(document, dict) else None
+        raise BundleError(f"{document_path}: bundle format {found} is not supported")
+    try:
+        models = _load_models(path, document["models"])
+        blend = _blend(document, document_path)
+        list(document["feature_config"]["families"])  # what predict computes
+    except BundleError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError) as err:
+        raise BundleError(
+            f"{document_path}: missing or malformed entry {err!s}; expected a bundle written "
+            "by `hms train`"
+        ) from err
+    columns = _read_json(path / "features.json", path)
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise BundleError(f"{path / 'features.json'}: expected a list of feature column names")
     meta = {k: v for k, v in document.items() if k not in {"models", "blend"}}
     return Bundle(path, columns, models, blend, meta)

@@ -11,12 +11,12 @@ import argparse
 import json
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from models.bundle import ColumnMismatchError
+from pipelines.arguments import finite_float, model_list, storage_url
 from pipelines.config import DATA_DIR_ENV, WORK_DIR_ENV, resolve_data_dir, resolve_work_dir
-from pipelines.kaggle_io import DataError
 
 
 def _add_dirs(parser: argparse.ArgumentParser, *, work: bool = True) -> None:
@@ -70,10 +70,17 @@ def _cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_MARKER = ".hms-demo-data"
+"""Written into a folder by ``hms demo-data``, which refuses any other non-empty folder."""
+
+
 def _cmd_demo_data(args: argparse.Namespace) -> int:
     from pipelines.demo.dataset import write_demo_dataset
+    from pipelines.files import claim_output_dir
 
     out = Path(args.out) if args.out else resolve_data_dir(None)
+    # Never into someone's data (e.g. $HMS_DATA_DIR pointing at a Kaggle folder).
+    claim_output_dir(out, DEMO_MARKER, command="hms demo-data", signs=("demo_truth.csv",))
     summary = write_demo_dataset(
         out, n_eegs=args.n_eegs, seed=args.seed, n_jobs=args.n_jobs, progress=not args.quiet
     )
@@ -255,13 +262,18 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--models", default="lightgbm,catboost", help="comma list of models")
+    p.add_argument(
+        "--models", type=model_list, default="lightgbm,catboost", help="comma list of models"
+    )
     p.add_argument("--folds", type=int, default=5, help="patient folds (default 5)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--families", default=None, help="feature families (default: all)")
     p.add_argument("--n-jobs", type=int, default=-1, help="feature workers (default: all)")
     p.add_argument(
-        "--storage", default=None, help="Optuna storage URL (default: sqlite under WORK_DIR/tuning)"
+        "--storage",
+        type=storage_url,
+        default=None,
+        help="Optuna storage URL (default: sqlite under WORK_DIR/tuning)",
     )
     p.add_argument("--max-rounds", type=int, default=1000, help="boosting rounds at most")
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -320,7 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=20,
         help="run until the study holds this many finished trials",
     )
-    p.add_argument("--timeout", type=float, default=None, help="seconds per model, at most")
+    p.add_argument("--timeout", type=finite_float, default=None, help="seconds per model, at most")
     p.set_defaults(func=_cmd_tune)
 
     p = sub.add_parser("submit", help="predict test.csv and write a Kaggle submission")
@@ -334,7 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="the six probabilities of one EEG file, as JSON")
     p.add_argument("eeg", help="EEG parquet file (Kaggle layout)")
     p.add_argument("--spectrogram", default=None, help="its Kaggle spectrogram parquet file")
-    p.add_argument("--offset", type=float, default=0.0, help="window start, seconds (default 0)")
+    p.add_argument(
+        "--offset", type=finite_float, default=0.0, help="window start, seconds (default 0)"
+    )
     p.add_argument("--model", default=None, help="bundle folder (default: the latest)")
     p.add_argument("--work-dir", default=None, help="where the latest bundle is looked for")
     p.set_defaults(func=_cmd_predict)
@@ -365,17 +379,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_FAILED = 1
+"""The work could not be done: the operating system refused (permission, full disk), or a bug."""
+EXIT_BAD_INPUT = 2
+"""Bad input: a bad argument (argparse uses 2 as well), data file, model bundle or path."""
+
+
+def error_exit(err: Exception, *, verbose: bool = False) -> int:
+    """The one place an exception becomes ``error: ...`` on stderr and an exit code.
+
+    Our own errors (``DataError``, ``BundleError``, ``ColumnMismatchError``, all
+    ``ValueError``) and a missing file are bad input (2); any other ``OSError`` names its file
+    and the system's reason (1); anything else is an internal error (1). The traceback is
+    printed only with ``--verbose``.
+    """
+    if verbose:
+        traceback.print_exception(err, file=sys.stderr)
+    if isinstance(err, OSError) and err.strerror:
+        where = f"{err.filename}: " if err.filename else ""
+        message, code = f"{where}{err.strerror}", EXIT_FAILED
+        if isinstance(err, FileNotFoundError):
+            code = EXIT_BAD_INPUT
+    elif isinstance(err, ValueError | OSError):
+        message, code = str(err), EXIT_BAD_INPUT
+    else:
+        hint = "" if verbose else " (rerun with --verbose for the traceback)"
+        message, code = f"internal error: {type(err).__name__}: {err}{hint}", EXIT_FAILED
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hms`` console script; returns the process exit code."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DataError, ColumnMismatchError, FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # every failure reaches the user as one line (see error_exit)
+        return error_exit(err, verbose=getattr(args, "verbose", False))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ rerun (or a run restarted after a kill) computes only what is missing or changed
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -55,6 +56,7 @@ from pipelines.kaggle_io import (
     read_train_labels,
 )
 from pipelines.progress import Progress
+from pipelines.workers import stop_with_parent
 
 SPLITS = ("train", "test")
 TRAIN_KEYS = (
@@ -245,8 +247,10 @@ def write_table_atomic(table: pa.Table, path: Path) -> None:
         )
 
 
-def run_task(task: RecordingTask) -> Outcome:
-    """Compute and write one recording's part; never raises (the failure is returned)."""
+def run_task(task: RecordingTask, parent_pid: int | None = None) -> Outcome:
+    """Compute and write one recording's part; never raises (the failure is returned).
+    In a worker process, ``parent_pid`` is the stage's process: the worker exits with it."""
+    stop_with_parent(parent_pid)
     start = time.perf_counter()
     if task.part_path.exists():
         return Outcome(task.eeg_id, len(task.rows), 0.0, cached=True)
@@ -337,7 +341,7 @@ def _iterate(
             client.close()
         return
     runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
-    yield from runner(delayed(run_task)(t) for t in tasks)
+    yield from runner(delayed(run_task)(t, os.getpid()) for t in tasks)
 
 
 @dataclass
@@ -371,6 +375,25 @@ def _unpack(table: pa.Table, names_dir: Path) -> pa.Table:
     return pa.Table.from_arrays([*keys.columns, *columns], names=[*keys.column_names, *names])
 
 
+def _parts_signature(tasks: list[RecordingTask], failed: set[int]) -> bytes:
+    """Which parts a table is made of (their names hash their inputs)."""
+    return _short_hash([t.part_path.name for t in tasks if t.eeg_id not in failed]).encode()
+
+
+def _cached_table(out: Path, signature: bytes) -> tuple[int, int] | None:
+    """(rows, columns) of the table at ``out`` if it was assembled from exactly these parts."""
+    try:
+        metadata = pq.read_metadata(out)
+    except (OSError, pa.ArrowException):
+        return None
+    if (metadata.metadata or {}).get(SIGNATURE_KEY) != signature:
+        return None
+    return metadata.num_rows, metadata.num_columns
+
+
+SIGNATURE_KEY = b"hms_parts"
+
+
 def _assemble(
     tasks: list[RecordingTask], failed: set[int], out: Path, rows_per_group: int = 2048
 ) -> tuple[int, int]:
@@ -389,8 +412,9 @@ def _assemble(
         table = _unpack(pa.concat_tables(pending), tasks[0].names_dir)
         pending.clear()
         if writer is None:
+            schema = table.schema.with_metadata({SIGNATURE_KEY: _parts_signature(tasks, failed)})
             # Feature values rarely repeat: dictionary pages cost time and space for nothing.
-            writer = pq.ParquetWriter(tmp, table.schema, use_dictionary=False)
+            writer = pq.ParquetWriter(tmp, schema, use_dictionary=False)
             n_columns = table.num_columns
         writer.write_table(table)
 
@@ -404,16 +428,22 @@ def _assemble(
             if sum(t.num_rows for t in pending) >= rows_per_group:
                 flush()
         flush()
+        if writer is None:
+            return 0, 0
+        writer.close()  # writes the footer: may fail on a full disk
+        os.replace(tmp, out)
     except BaseException:
         if writer is not None:
-            writer.close()
+            with contextlib.suppress(Exception):
+                writer.close()
         tmp.unlink(missing_ok=True)
         raise
-    if writer is None:
-        return 0, 0
-    writer.close()
-    os.replace(tmp, out)
     return n_rows, n_columns
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        write_text_atomic(path, text)
 
 
 def build_features(
@@ -438,11 +468,8 @@ def build_features(
     layout = KaggleLayout(Path(data_dir))
     paths = feature_paths(work_dir, data_dir, split, family_list)
     paths.root.mkdir(parents=True, exist_ok=True)
-    paths.config.write_text(
-        json.dumps(
-            {"data_dir": str(Path(data_dir).resolve()), **feature_config(family_list)}, indent=2
-        )
-    )
+    config = {"data_dir": str(Path(data_dir).resolve()), **feature_config(family_list)}
+    _write_if_changed(paths.config, json.dumps(config, indent=2))
     rows = label_rows(layout, split)
     tasks = make_tasks(layout, split, rows, paths, family_list)
     pending = [t for t in tasks if not t.part_path.exists()]
@@ -465,12 +492,15 @@ def build_features(
     bar.close()
 
     failed = {eeg_id for eeg_id, _ in failures}
-    n_rows, n_columns = _assemble(tasks, failed, paths.table)
+    # A table already assembled from these very parts is not rewritten (a rerun on a full
+    # disk that holds everything it needs must not fail).
+    cached = _cached_table(paths.table, _parts_signature(tasks, failed))
+    n_rows, n_columns = cached or _assemble(tasks, failed, paths.table)
     if n_rows == 0 and paths.table.exists():
         paths.table.unlink()  # never leave an older table standing in for this run's
     if failures:
-        frame = pd.DataFrame(failures, columns=["eeg_id", "reason"])
-        frame.to_csv(paths.failures, index=False)
+        frame = pd.DataFrame(failures, columns=["eeg_id", "reason"]).sort_values("eeg_id")
+        _write_if_changed(paths.failures, frame.to_csv(index=False))
     elif paths.failures.exists():
         paths.failures.unlink()
     return FeatureSummary(

@@ -107,6 +107,8 @@ def read_csv_checked(path: Path, what: str, integer_columns: Iterable[str] = ())
         return pd.read_csv(path, dtype={c: str for c in integer_columns})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise DataError(f"{path}: cannot be read as CSV ({what}): {err}") from err
+    except OSError as err:  # permission denied, an I/O error
+        raise DataError(f"{path}: cannot be read ({err.strerror or err})") from err
 
 
 def _check_not_empty(path: Path, frame: pd.DataFrame, what: str) -> None:
@@ -256,9 +258,10 @@ def check_votes(path: Path, frame: pd.DataFrame, ids: np.ndarray | None = None) 
             f"{where(row)}: {column} is {_show(frame[column].iloc[row])}; "
             "expected a number of votes"
         )
-    row = _first_bad_row((~np.isfinite(values) | (values > MAX_VOTES)).any(axis=1))
+    not_finite = ~np.isfinite(values) | (values > MAX_VOTES)
+    row = _first_bad_row(not_finite.any(axis=1))
     if row is not None:
-        column = VOTE_COLUMNS[int(np.flatnonzero(~(values[row] <= MAX_VOTES))[0])]
+        column = VOTE_COLUMNS[int(np.flatnonzero(not_finite[row])[0])]
         raise DataError(
             f"{where(row)}: {column} is {_show(frame[column].iloc[row])}; expected a finite "
             f"number of votes up to {MAX_VOTES:g}"
@@ -503,13 +506,17 @@ def read_spectrogram(path: Path) -> tuple[np.ndarray, np.ndarray]:
     times : array, shape (n_rows,), float64
         Row times in seconds (1, 3, 5, ... in Kaggle's files).
     power : array, shape (n_rows, 400), float32
-        Raw power in ``SPECTROGRAM_COLUMNS`` order (LL, RL, LP, RP x 100 bins); NaNs kept.
+        Raw power in ``SPECTROGRAM_COLUMNS`` order (LL, RL, LP, RP x 100 bins); NaNs kept,
+        infinite values turned into NaN (missing).
     """
     path = Path(path)
     handle, names = _open_checked(path, SPECTROGRAM_FILE_COLUMNS, "spectrogram", whole=True)
     table = _read_table(handle, names, list(SPECTROGRAM_FILE_COLUMNS), path, "spectrogram")
     times = _spectrogram_times(path, table)
-    return times, np.ascontiguousarray(_columns_to_array(table, SPECTROGRAM_COLUMNS))
+    power = np.ascontiguousarray(_columns_to_array(table, SPECTROGRAM_COLUMNS))
+    if not np.isfinite(power).all():  # infinite power is no measurement: missing, like NaN
+        power = np.where(np.isinf(power), np.float32(np.nan), power)
+    return times, power
 
 
 def __getattr__(name: str):

@@ -70,7 +70,9 @@ def _collect(problems: list[str], check: Callable[[], object]) -> object | None:
         return check()
     except DataError as err:
         problems.append(str(err))
-        return None
+    except OSError as err:  # permission denied, an I/O error: a problem of that file
+        problems.append(f"{err.filename}: {err.strerror}" if err.filename else str(err))
+    return None
 
 
 def _check_eegs(layout, split, labels, offsets, csv, problems, *, deep, progress) -> int:

@@ -103,6 +103,8 @@ class Predictor:
 
     def __init__(self, model_dir: Path) -> None:
         self.bundle = load_bundle(model_dir)
+        # The same refusal as submit (the configuration hash depends on no folder).
+        check_feature_versions(self.bundle, Path(), Path())
         self.families = bundle_families(self.bundle)
         self.needs_spectrogram = "spectrogram" in self.families
 

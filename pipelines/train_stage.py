@@ -38,7 +38,7 @@ from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
 from models.metric import kl_report
 from pipelines.config import WorkLayout
 from pipelines.features_stage import feature_config
-from pipelines.files import write_text_atomic
+from pipelines.files import unique_run_dir, write_text_atomic
 from pipelines.training_data import TrainingData, load_training_data
 from pipelines.tune_stage import best_params, study_key
 
@@ -387,7 +387,8 @@ def train(
     results = _cross_validate_models(ctx, models, chosen)
     oof, blend, cv_table = _score_table(ctx, models, results, chosen, data_dir)
     final = _final_fits(ctx, results, chosen)
-    run = run or datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    # A new folder per run, created atomically: two runs never share (and overwrite) one.
+    run = run or unique_run_dir(WorkLayout(work_dir).models).name
     meta = _meta(
         ctx,
         run,

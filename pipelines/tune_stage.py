@@ -11,6 +11,7 @@ first proposals); a median pruner stops trials whose first folds are already bad
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,10 +74,28 @@ def _fold_target(scores: dict) -> float:
     return scores["kl_all"] if not np.isfinite(value) else value
 
 
+HEARTBEAT_SEC = 10
+"""A running trial records a heartbeat this often; one silent for ``GRACE_SEC`` was killed."""
+GRACE_SEC = 60
+
+
+def heartbeat_storage(url: str):
+    """The study database with trial heartbeats: a trial whose process was killed is marked
+    FAIL when the study resumes (at opening, and before each new trial), not left RUNNING."""
+    import optuna
+
+    with warnings.catch_warnings():  # heartbeats are "experimental" since Optuna 2.9
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RDBStorage(
+            url, heartbeat_interval=HEARTBEAT_SEC, grace_period=GRACE_SEC
+        )
+
+
 def open_study(storage: str, name: str, seed: int, *, create: bool = True):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = heartbeat_storage(storage) if isinstance(storage, str) else storage
     if not create:
         return optuna.load_study(study_name=name, storage=storage)
     existing = 0
@@ -84,7 +103,7 @@ def open_study(storage: str, name: str, seed: int, *, create: bool = True):
         existing = len(optuna.load_study(study_name=name, storage=storage).trials)
     except KeyError:
         pass
-    return optuna.create_study(
+    study = optuna.create_study(
         study_name=name,
         storage=storage,
         direction="minimize",
@@ -92,6 +111,10 @@ def open_study(storage: str, name: str, seed: int, *, create: bool = True):
         sampler=optuna.samplers.TPESampler(seed=seed + existing, n_startup_trials=5),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=1),
     )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
+    return study
 
 
 @dataclass

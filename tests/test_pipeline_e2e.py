@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.bundle import load_bundle
+from models.bundle import load_bundle, write_manifest
 from models.labels import VOTE_COLUMNS
 from pipelines.cli import main
 from pipelines.demo.dataset import write_demo_dataset
@@ -198,6 +198,7 @@ def test_submit_refuses_mismatched_feature_columns(trained, tmp_path, capsys):
 
     shutil.copytree(bundle_path, broken)
     (broken / "features.json").write_text(json.dumps([*columns[:-1], "eeg_made_up_column"]))
+    write_manifest(broken)  # a consistent bundle, of other columns (an edit alone is refused)
     code = main(
         [
             "submit",

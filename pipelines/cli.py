@@ -34,7 +34,7 @@ def _add_dirs(parser: argparse.ArgumentParser, *, work: bool = True) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from pipelines.kaggle_io import validate_layout
+    from pipelines.kaggle_validate import validate_layout
 
     data_dir = resolve_data_dir(args.data_dir)
     start = time.perf_counter()

@@ -517,13 +517,3 @@ def read_spectrogram(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if not np.isfinite(power).all():  # infinite power is no measurement: missing, like NaN
         power = np.where(np.isinf(power), np.float32(np.nan), power)
     return times, power
-
-
-def __getattr__(name: str):
-    # The whole-folder validator moved to pipelines.kaggle_validate (it imports this module,
-    # so it is re-exported lazily).
-    if name in {"validate_layout", "ValidationReport"}:
-        from pipelines import kaggle_validate
-
-        return getattr(kaggle_validate, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

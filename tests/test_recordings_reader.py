@@ -130,7 +130,7 @@ def test_resampling_256_hz_keeps_a_sine_amplitude_and_frequency(tmp_path):
     np.testing.assert_allclose(y[5], expected, atol=0.5)
 
 
-def _with_gap(path: Path, gap_after_sec: int, gap_sec: int) -> Path:
+def with_gap(path: Path, gap_after_sec: int, gap_sec: int) -> Path:
     """Turn an EDF+C of 1 s records into an EDF+D whose records from ``gap_after_sec`` on
     start ``gap_sec`` later (rewriting their time-keeping annotations in place)."""
     data = bytearray(path.read_bytes())
@@ -151,7 +151,7 @@ def _with_gap(path: Path, gap_after_sec: int, gap_sec: int) -> Path:
 
 def test_edf_plus_d_gap_is_nan_in_the_recording(tmp_path):
     x = np.random.default_rng(1).normal(0, 20, (20, 200 * 60))
-    path = _with_gap(export_edf(raw_array(x, 200.0), tmp_path / "gap.edf"), 40, 30)
+    path = with_gap(export_edf(raw_array(x, 200.0), tmp_path / "gap.edf"), 40, 30)
     rec = open_recording(path)
     assert [(s.first, s.n, s.onset_sec) for s in rec.segments] == [
         (0, 8_000, 0.0), (8_000, 4_000, 70.0)

@@ -12,6 +12,7 @@ plus the context they need, so memory does not grow with its length; chunks run 
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.engine import FeatureMatrix, extract_recording_matrix
+from features.engine import (
+    MAX_BATCH_SPAN_SEC,
+    MAX_WINDOWS_PER_BATCH,
+    FeatureMatrix,
+    extract_recording_matrix,
+)
 from features.montage import EEG_CHANNELS, SFREQ
 from features.windows import CENTRE_SEC, EEG_WINDOW_SEC, SPECTROGRAM_ROWS
 from models.bundle import Bundle, load_bundle
@@ -28,7 +34,7 @@ from pipelines.demo_data import EEG_START_IN_SLICE_SEC, kaggle_spectrogram
 from pipelines.recordings.reader import Recording, RecordingError, recording_from_raw
 
 CHUNK_SEC = 1800.0
-"""Window starts per chunk, in seconds of recording."""
+"""Window starts per chunk, in seconds of recording (rounded to whole engine batches)."""
 
 FRAME_MARGIN_SEC = 4.0
 """Signal read beyond the spectrogram slices, so their edge frames see real samples."""
@@ -133,7 +139,7 @@ def _trend(power: np.ndarray, rows: np.ndarray) -> np.ndarray:
     start = (EEG_START_IN_SLICE_SEC + (EEG_WINDOW_SEC - CENTRE_SEC) / 2) / 2
     centre = rows[:, int(start) : int(start) + int(CENTRE_SEC / 2)]
     by_chain = power[centre].reshape(*centre.shape, 4, 100)
-    with np.errstate(all="ignore"):
+    with warnings.catch_warnings(action="ignore", category=RuntimeWarning):
         mean = np.nanmean(np.nanmean(by_chain, axis=2), axis=1)  # (n_windows, 100)
         binned = mean.reshape(len(mean), TREND_BINS, -1).mean(axis=2)
         return np.log10(np.clip(binned, 1e-4, None)).astype(np.float32)
@@ -190,9 +196,24 @@ def _predict(bundle: Bundle, matrix: FeatureMatrix) -> np.ndarray:
     return bundle.predict(matrix.values[:, [index[c] for c in columns]])
 
 
-def _chunks(offsets: np.ndarray) -> list[np.ndarray]:
-    edges = np.floor(offsets / CHUNK_SEC).astype(np.int64)
-    return [offsets[edges == e] for e in np.unique(edges)]
+def chunk_windows(step_sec: float) -> int:
+    """Windows per chunk: about ``CHUNK_SEC`` of starts, in whole batches of the engine.
+
+    The engine computes a recording's windows in batches (``features.engine.window_batches``)
+    whose features differ slightly (probabilities by ~1e-3) with the batch's composition, so a
+    chunk holds whole batches and the timeline does not depend on the chunk size.
+
+    >>> chunk_windows(10.0), chunk_windows(2.0)
+    (182, 896)
+    """
+    span = MAX_BATCH_SPAN_SEC - EEG_WINDOW_SEC
+    per_batch = min(MAX_WINDOWS_PER_BATCH, int(np.floor(span / step_sec + 1e-9)) + 1)
+    return per_batch * max(1, int(round(CHUNK_SEC / (per_batch * step_sec))))
+
+
+def _chunks(offsets: np.ndarray, step_sec: float) -> list[np.ndarray]:
+    n = chunk_windows(step_sec)
+    return [offsets[i : i + n] for i in range(0, len(offsets), n)]
 
 
 def _run_chunks(
@@ -225,7 +246,7 @@ def annotate_recording(
     offsets = window_offsets(recording.duration_sec, step_sec)
     families, spec = _families(bundle)
     parts, trends = [], []
-    chunks = _chunks(offsets)
+    chunks = _chunks(offsets, step_sec)
     for matrix, trend in _run_chunks(recording, chunks, families, spec, n_jobs):
         probs = _predict(bundle, matrix)
         frame = pd.DataFrame(probs.astype(np.float32), columns=list(PATTERN_COLUMNS))

@@ -1,6 +1,7 @@
 """Benchmarks of ``hms annotate`` (figures printed, never asserted).
 
-``python -m pipelines.recordings.bench speed --model DIR [--hours 24]``: a generated EDF
+``python -m pipelines.recordings.bench speed [--model DIR] [--hours 24]`` (``make
+bench-annotate``): a generated EDF
 (19 scalp electrodes + EKG at 256 Hz, hospital channel names; demo-generator blocks of the six
 patterns repeated, written block by block) annotated at a 10 s step by ``hms annotate`` in a
 child process; prints the wall time and the peak RSS of the child's process tree.
@@ -9,13 +10,16 @@ child process; prints the wall time and the peak RSS of the child's process tree
 recordings in ``../shared/hms_real_mini``, predicted as ``hms predict`` does (the feature
 engine on the parquet EEG with its real Kaggle spectrogram slice) and by ``hms annotate`` on
 the same recording exported to EDF (the EEG read back through MNE, the spectrogram computed
-from it); prints how far apart they land.
+from it); prints how far apart they land. ``--annotate-model DIR`` annotates with another
+bundle (e.g. one trained without the spectrogram family) against the same reference.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -66,8 +70,15 @@ def generated_edf(path: Path, hours: float, sfreq: int = 256) -> Path:
     return write_edf_stream(path, cycle(), sfreq=sfreq, n_records=n_records, labels=labels)
 
 
-def run_measured(command: list[str]) -> tuple[float, float, int]:
-    """Run ``command``; (wall seconds, peak RSS of its process tree in MB, exit code)."""
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_measured(command: list[str]) -> tuple[float, float, int, float]:
+    """Run ``command``; (wall seconds, peak RSS of its process tree in MB, exit code, CPU
+    seconds of the process and the workers it waited for)."""
+    cpu_before = _children_cpu_s()
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     peak = 0
@@ -85,7 +96,8 @@ def run_measured(command: list[str]) -> tuple[float, float, int]:
     done.set()
     sampler.join()
     print(output.decode(errors="replace").strip())
-    return time.perf_counter() - start, peak / 2**20, child.returncode
+    wall = time.perf_counter() - start
+    return wall, peak / 2**20, child.returncode, _children_cpu_s() - cpu_before
 
 
 def speed(model: Path, hours: float, n_jobs: int) -> dict:
@@ -106,14 +118,16 @@ def speed(model: Path, hours: float, n_jobs: int) -> dict:
             "--n-jobs",
             str(n_jobs),
         ]
-        wall, rss, code = run_measured(command)
+        wall, rss, code, cpu = run_measured(command)
         rows = len(pd.read_parquet(Path(tmp) / "out" / edf.stem / "timeline.parquet"))
     return {
         "hours": hours,
         "edf_mb": edf_size_mb(hours),
         "generate_s": round(made, 1),
         "annotate_s": round(wall, 1),
+        "cpu_s": round(cpu, 1),
         "peak_rss_mb": round(rss),
+        "load_average_1min_after": round(os.getloadavg()[0], 1),
         "windows": rows,
         "n_jobs": n_jobs,
         "exit": code,
@@ -159,10 +173,12 @@ def _annotate_rows(bundle, eeg_path: Path, rows: pd.DataFrame, tmp: Path) -> np.
     ].to_numpy()
 
 
-def agreement(model: Path, data: Path = REAL_MINI) -> dict:
+def agreement(model: Path, annotate_model: Path | None = None, data: Path = REAL_MINI) -> dict:
+    """``annotate_model`` (default ``model``) annotates; ``model`` predicts as hms predict."""
     from models.bundle import load_bundle
 
     bundle = load_bundle(model)
+    annotator = load_bundle(annotate_model) if annotate_model else bundle
     labels = pd.read_csv(data / "train.csv")
     predicted, annotated = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,7 +186,7 @@ def agreement(model: Path, data: Path = REAL_MINI) -> dict:
             eeg = data / "train_eegs" / f"{eeg_id}.parquet"
             spec = data / "train_spectrograms" / f"{spec_id}.parquet"
             predicted.append(_predict_rows(bundle, eeg, spec, rows))
-            annotated.append(_annotate_rows(bundle, eeg, rows, Path(tmp)))
+            annotated.append(_annotate_rows(annotator, eeg, rows, Path(tmp)))
     p, a = np.concatenate(predicted), np.concatenate(annotated)
     votes = labels.sort_values(["eeg_id", "spectrogram_id"], kind="stable")[list(VOTE_COLUMNS)]
     y = votes.to_numpy(float) / votes.to_numpy(float).sum(axis=1, keepdims=True)
@@ -189,14 +205,26 @@ def agreement(model: Path, data: Path = REAL_MINI) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.recordings.bench")
     parser.add_argument("what", choices=["speed", "agreement"])
-    parser.add_argument("--model", required=True, help="model bundle folder")
+    parser.add_argument("--model", default=None, help="bundle folder (default: the latest)")
+    parser.add_argument("--work-dir", default=None, help="where the latest bundle is looked for")
+    parser.add_argument(
+        "--annotate-model", default=None, help="agreement: annotate with this bundle instead"
+    )
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--n-jobs", type=int, default=2)
     args = parser.parse_args(argv)
-    if args.what == "speed":
-        result = speed(Path(args.model), args.hours, args.n_jobs)
+    if args.model:
+        model = Path(args.model)
     else:
-        result = agreement(Path(args.model))
+        from pipelines.config import resolve_work_dir
+        from pipelines.train_stage import latest_bundle
+
+        model = latest_bundle(resolve_work_dir(args.work_dir))
+    if args.what == "speed":
+        result = speed(model, args.hours, args.n_jobs)
+    else:
+        other = Path(args.annotate_model) if args.annotate_model else None
+        result = agreement(model, other)
     print(json.dumps(result, indent=2))
     return 0
 

@@ -162,3 +162,26 @@ def test_edf_plus_d_gap_is_nan_in_the_recording(tmp_path):
     assert np.isnan(y[:n, 8_000:14_000]).all()
     assert not np.isnan(y[:n, :8_000]).any() and not np.isnan(y[:n, 14_000:]).any()
     np.testing.assert_allclose(y[:n, 14_000:], x[:n, 8_000:], atol=0.05)
+
+
+def test_fif_and_kaggle_parquet_are_read_alike(tmp_path):
+    import pandas as pd
+
+    x = np.random.default_rng(2).normal(0, 20, (20, 200 * 60)).astype(np.float32)
+    fif = tmp_path / "rec_raw.fif"
+    raw_array(x, 200.0, hospital_names=False).save(fif, verbose="error")
+    parquet = tmp_path / "rec.parquet"
+    pd.DataFrame(x.T, columns=list(RAW_COLUMNS)).to_parquet(parquet, index=False)
+    for path in (fif, parquet):
+        rec = open_recording(path)
+        assert rec.missing == [] and rec.duration_sec == pytest.approx(60.0)
+        np.testing.assert_allclose(rec.read(0, 60), x, atol=1e-3)
+
+
+def test_unreadable_file_is_refused_in_one_line(tmp_path):
+    bad = tmp_path / "notes.edf"
+    bad.write_text("not an EDF file")
+    with pytest.raises(RecordingError, match=r"notes.edf: MNE cannot read this file"):
+        open_recording(bad)
+    with pytest.raises(RecordingError, match="no such file"):
+        open_recording(tmp_path / "absent.edf")

@@ -1,10 +1,11 @@
 """Benchmarks of ``hms annotate`` (figures printed, never asserted).
 
 ``python -m pipelines.recordings.bench speed [--model DIR] [--hours 24]`` (``make
-bench-annotate``): a generated EDF
-(19 scalp electrodes + EKG at 256 Hz, hospital channel names; demo-generator blocks of the six
-patterns repeated, written block by block) annotated at a 10 s step by ``hms annotate`` in a
-child process; prints the wall time and the peak RSS of the child's process tree.
+bench-annotate``): a generated EDF (19 scalp electrodes + EKG at 256 Hz, hospital channel
+names; demo-generator blocks of the six patterns repeated, written block by block) annotated
+at a 10 s step by ``hms annotate`` in a child process; prints the wall time, the CPU seconds
+and the peak RSS of the child's process tree, and the load average. On a shared machine the
+wall time says little: CPU seconds / n_jobs is a lower bound of the wall time on idle cores.
 
 ``python -m pipelines.recordings.bench agreement --model DIR``: every label row of the real
 recordings in ``../shared/hms_real_mini``, predicted as ``hms predict`` does (the feature
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -40,7 +40,8 @@ REAL_MINI = REPO.parent / "shared" / "hms_real_mini"
 BLOCK_SEC = 1800
 
 
-def _tree_rss(pid: int) -> int:
+def _tree_sample(pid: int, cpu_by_pid: dict[int, float]) -> int:
+    """RSS (bytes) of ``pid`` and its descendants now; records each one's CPU seconds so far."""
     import psutil
 
     try:
@@ -52,6 +53,8 @@ def _tree_rss(pid: int) -> int:
     for proc in procs:
         try:
             total += proc.memory_info().rss
+            times = proc.cpu_times()
+            cpu_by_pid[proc.pid] = times.user + times.system
         except psutil.NoSuchProcess:
             pass
     return total
@@ -70,24 +73,18 @@ def generated_edf(path: Path, hours: float, sfreq: int = 256) -> Path:
     return write_edf_stream(path, cycle(), sfreq=sfreq, n_records=n_records, labels=labels)
 
 
-def _children_cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def run_measured(command: list[str]) -> tuple[float, float, int, float]:
     """Run ``command``; (wall seconds, peak RSS of its process tree in MB, exit code, CPU
-    seconds of the process and the workers it waited for)."""
-    cpu_before = _children_cpu_s()
+    seconds of the tree: each process's last sample, every 0.2 s, summed)."""
     start = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    peak = 0
+    peak, cpu_by_pid = 0, {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(child.pid))
+            peak = max(peak, _tree_sample(child.pid, cpu_by_pid))
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -97,7 +94,7 @@ def run_measured(command: list[str]) -> tuple[float, float, int, float]:
     sampler.join()
     print(output.decode(errors="replace").strip())
     wall = time.perf_counter() - start
-    return wall, peak / 2**20, child.returncode, _children_cpu_s() - cpu_before
+    return wall, peak / 2**20, child.returncode, sum(cpu_by_pid.values())
 
 
 def speed(model: Path, hours: float, n_jobs: int) -> dict:

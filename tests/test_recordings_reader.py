@@ -69,7 +69,9 @@ def test_edf_with_10_10_names_maps_t7_t8_p7_p8_and_the_ecg(real_edf):
     assert "high amp RDA F4, C4" in list(rec.annotations["description"])
 
 
-def test_bdf_with_ten_scalp_electrodes_is_refused_naming_what_is_missing(real_edf, capsys):
+def test_bdf_with_ten_scalp_electrodes_is_refused_naming_what_is_missing(
+    real_edf, tmp_path, capsys
+):
     path = real_edf / "multiple_annotation_chans.bdf"
     with pytest.raises(RecordingError) as err:
         open_recording(path)
@@ -77,7 +79,7 @@ def test_bdf_with_ten_scalp_electrodes_is_refused_naming_what_is_missing(real_ed
     assert message.startswith(f"{path}: only 10 of the 19 scalp electrodes")
     for electrode in ("Fp1", "F7", "T3", "T5", "Cz", "Fp2", "F8", "T4", "T6"):
         assert electrode in message
-    code = main(["annotate", str(path), "--model", "no-model-needed", "--out", "unused"])
+    code = main(["annotate", str(path), "--model", "no-model-needed", "--out", str(tmp_path)])
     out = capsys.readouterr()
     assert code == 2
     lines = out.err.strip().splitlines()

@@ -18,13 +18,15 @@ MODEL ?=
 TRAIN_ARGS ?=
 EEG_ID ?=
 KAGGLE_DIR ?= data/raw/hms
+HOURS ?= 24
 PYTEST_ARGS ?= -n 2
 LABELS_CSV ?= ../shared/hms_labels/train_labels_reconstructed.csv
 
 DIRS = $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo demo-data validate features train tune submit inspect bench test lint \
+.PHONY: help install demo demo-data validate features train tune submit inspect bench \
+	bench-annotate test lint \
 	format data clean
 
 help: ## list the targets
@@ -79,6 +81,10 @@ inspect: install ## HTML report of the latest bundle -> WORK_DIR/reports/{run}/i
 
 bench: install ## benchmark feature extraction: windows/s, vs mne-features, peak RSS (~12 min)
 	$(BIN)/python -m pipelines.bench $(if $(wildcard $(LABELS_CSV)),--labels $(LABELS_CSV))
+
+bench-annotate: install ## hms annotate on a generated 24 h EDF at 256 Hz: time, peak RSS (HOURS=24)
+	$(BIN)/python -m pipelines.recordings.bench speed $(if $(MODEL),--model $(MODEL)) \
+		$(if $(WORK_DIR),--work-dir $(WORK_DIR)) --hours $(HOURS)
 
 test: install ## run the test suite (uses ../shared/hms_real_mini when present)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipelines.arguments import finite_float, model_list, storage_url
 from pipelines.config import DATA_DIR_ENV, WORK_DIR_ENV, resolve_data_dir, resolve_work_dir
+from pipelines.recordings import cli as recordings_cli
 
 
 def _add_dirs(parser: argparse.ArgumentParser, *, work: bool = True) -> None:
@@ -376,6 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel workers (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_demo_data)
+
+    recordings_cli.add_parser(sub)
     return parser
 
 

@@ -29,8 +29,8 @@ from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
 from models.metric import kl_report
 from pipelines.config import WorkLayout
 from pipelines.features_stage import build_features, feature_columns, feature_config
-from pipelines.files import write_text_atomic
 from pipelines.kaggle_io import DataError
+from pipelines.provenance import dataset_provenance, update_latest
 from pipelines.tune_stage import best_params, study_key
 
 DEFAULT_STRATEGY = "weighted"
@@ -318,6 +318,7 @@ def train(
         "run": run,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_dir": str(Path(data_dir).resolve()),
+        "dataset": dataset_provenance(data_dir),
         "feature_table": str(data.table_path),
         "feature_config": feature_config(families),
         "feature_config_hash": data.table_path.parent.name,
@@ -345,7 +346,8 @@ def train(
             "oof.parquet": lambda p: oof_frame.to_parquet(p, index=False),
         },
     )
-    write_text_atomic(WorkLayout(work_dir).latest, run + "\n")
+    if note := update_latest(work_dir, run, meta["dataset"]):
+        print(note)
     return TrainSummary(
         run=run,
         bundle=bundle_path,

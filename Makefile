@@ -17,6 +17,7 @@ STORAGE ?=
 MODEL ?=
 TRAIN_ARGS ?=
 EEG_ID ?=
+SUB_ID ?=
 KAGGLE_DIR ?= data/raw/hms
 HOURS ?= 24
 PYTEST_ARGS ?= -n 2
@@ -25,7 +26,7 @@ LABELS_CSV ?= ../shared/hms_labels/train_labels_reconstructed.csv
 DIRS = $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo demo-data validate features train tune submit inspect bench \
+.PHONY: help install demo demo-data validate features train tune submit inspect runs bench \
 	bench-annotate test lint \
 	format data clean
 
@@ -56,8 +57,8 @@ demo: install $(DEMO_DIR)/.complete ## set up, generate demo data, run every sta
 	$(BIN)/hms validate --data-dir $(DEMO_DIR)
 	$(BIN)/hms features $(DEMO_DIRS)
 	$(BIN)/hms train $(DEMO_DIRS)
-	$(BIN)/hms submit $(DEMO_DIRS)
-	$(BIN)/hms score $(DEMO_DIR)/demo_test_solution.csv $(DEMO_WORK)/submissions/submission.csv
+	$(BIN)/hms submit $(DEMO_DIRS) --out $(DEMO_WORK)/submissions/demo/submission.csv
+	$(BIN)/hms score $(DEMO_DIR)/demo_test_solution.csv $(DEMO_WORK)/submissions/demo/submission.csv
 	$(BIN)/hms inspect $(DEMO_DIRS)
 	@echo "demo: data in $(DEMO_DIR); features, models and the submission under $(DEMO_WORK)/"
 
@@ -73,11 +74,15 @@ train: install ## patient-fold CV, baselines, blend and a model bundle in WORK_D
 tune: install ## Optuna study per model (N_TRIALS=20; resumes; STORAGE=sqlalchemy-url)
 	$(BIN)/hms tune $(DIRS) --n-trials $(N_TRIALS) $(if $(STORAGE),--storage $(STORAGE))
 
-submit: install ## predict DATA_DIR/test.csv with the latest bundle -> WORK_DIR/submissions
+submit: install ## predict DATA_DIR/test.csv -> WORK_DIR/submissions/{data set}/submission.csv
 	$(BIN)/hms submit $(DIRS) $(if $(MODEL),--model $(MODEL))
 
 inspect: install ## HTML report of the latest bundle -> WORK_DIR/reports/{run}/index.html
-	$(BIN)/hms inspect $(DIRS) $(if $(MODEL),--model $(MODEL)) $(if $(EEG_ID),--eeg-id $(EEG_ID))
+	$(BIN)/hms inspect $(DIRS) $(if $(MODEL),--model $(MODEL)) $(if $(EEG_ID),--eeg-id $(EEG_ID)) \
+		$(if $(SUB_ID),--sub-id $(SUB_ID))
+
+runs: install ## list the model bundles (date, data set, rows, test-like CV, which is LATEST)
+	$(BIN)/hms runs $(if $(WORK_DIR),--work-dir $(WORK_DIR))
 
 bench: install ## benchmark feature extraction: windows/s, vs mne-features, peak RSS (~12 min)
 	$(BIN)/python -m pipelines.bench $(if $(wildcard $(LABELS_CSV)),--labels $(LABELS_CSV))

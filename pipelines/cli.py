@@ -85,10 +85,13 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     summary = write_demo_dataset(
         out, n_eegs=args.n_eegs, seed=args.seed, n_jobs=args.n_jobs, progress=not args.quiet
     )
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
     print(
-        f"demo data: {summary['n_train_eegs']} train EEGs ({summary['n_label_rows']} label rows, "
-        f"{summary['n_patients']} patients), {summary['n_test_eegs']} test EEGs, "
-        f"in {summary['seconds']:.1f} s"
+        f"demo data: {summary['n_train_eegs']} train EEGs ({summary['n_label_rows']} label rows),"
+        f" {summary['n_test_eegs']} test EEGs; {summary['n_patients']} patients in train and "
+        f"test together, in {summary['seconds']:.1f} s"
     )
     for name, path in summary["paths"].items():
         print(f"  {name}: {path}")
@@ -156,8 +159,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     print(
-        f"train: {summary.n_rows} rows ({summary.n_reliable} with >= 10 votes), "
-        f"{summary.n_patients} patients, {len(summary.folds)} folds, strategy "
+        f"train: {summary.n_rows} label rows ({summary.n_reliable} with >= 10 votes) of "
+        f"{summary.n_patients} train patients, {len(summary.folds)} folds, strategy "
         f"{summary.strategy}, in {summary.seconds:.0f} s"
     )
     for kind, source in summary.params_source.items():
@@ -221,6 +224,13 @@ def _cmd_submit(args: argparse.Namespace) -> int:
         n_jobs=args.n_jobs,
         progress=not args.quiet,
     )
+    if summary.warning:
+        print(summary.warning, file=sys.stderr)
+    if args.json:
+        print(json.dumps({"submission": str(summary.path), "rows": summary.n_rows,
+                          "bundle": str(summary.bundle), "seconds": round(summary.seconds, 2),
+                          "warning": summary.warning}, indent=2))  # fmt: skip
+        return 0
     print(
         f"submit: {summary.n_rows} test EEGs predicted with {summary.bundle} in "
         f"{summary.seconds:.1f} s"
@@ -239,6 +249,12 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     probs = predictor.predict(
         Path(args.eeg), Path(args.spectrogram) if args.spectrogram else None, args.offset
     )
+    data_dir = Path(args.eeg).resolve().parent.parent  # DATA/{train,test}_eegs/ID.parquet
+    if (data_dir / "train.csv").is_file():
+        from pipelines.provenance import mismatch_warning
+
+        if warning := mismatch_warning(predictor.bundle.meta, data_dir):
+            print(warning, file=sys.stderr)
     out = {"eeg": args.eeg, "probabilities": probs, "model": str(model)}
     out["seconds"] = round(time.perf_counter() - start, 4)
     print(json.dumps(out, indent=2))
@@ -255,7 +271,15 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         out=Path(args.out) if args.out else None,
         ablation=args.ablation,
         eeg_id=args.eeg_id,
+        sub_id=args.sub_id,
     )
+    if summary.warning:
+        print(summary.warning, file=sys.stderr)
+    if args.json:
+        print(json.dumps({"index": str(summary.index), "pages": [str(p) for p in summary.pages],
+                          "seconds": round(summary.seconds, 2), "warning": summary.warning},
+                         indent=2))  # fmt: skip
+        return 0
     what = f"recording view of EEG {args.eeg_id}" if args.eeg_id else "report"
     print(f"inspect: {what} with {len(summary.pages)} page(s) in {summary.seconds:.1f} s")
     print(f"  open: {summary.index}")
@@ -286,6 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Harmful brain activity classification with gradient-boosted trees "
         "(HMS Kaggle layout).",
     )
+    parser.add_argument("--version", action="version", version=f"hms {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check a whole Kaggle-layout folder before a long run")
@@ -342,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="CSV path (default WORK_DIR/submissions/...)")
     p.add_argument("--n-jobs", type=int, default=-1)
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_cmd_submit)
 
     p = sub.add_parser("predict", help="the six probabilities of one EEG file, as JSON")
@@ -360,6 +386,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="folder (default WORK_DIR/reports/{run})")
     p.add_argument("--eeg-id", type=int, default=None, help="only this recording's page")
     p.add_argument(
+        "--sub-id", type=int, default=None, help="with --eeg-id: this label row (eeg_sub_id)"
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument(
         "--ablation", action="store_true", help="add CV with each feature family removed (slow)"
     )
     p.set_defaults(func=_cmd_inspect)
@@ -376,9 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel workers (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=_cmd_demo_data)
 
     recordings_cli.add_parser(sub)
+    from pipelines.runs import add_parser as add_runs
+
+    add_runs(sub)
     return parser
 
 
@@ -412,9 +446,27 @@ def error_exit(err: Exception, *, verbose: bool = False) -> int:
     return code
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hms-gbdt")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+def _parse(parser: argparse.ArgumentParser, argv) -> argparse.Namespace:
+    """Parse; an unknown flag is reported with the usage of its subcommand, not the top's."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        sub.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hms`` console script; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    args = _parse(build_parser(), argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:

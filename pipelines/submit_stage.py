@@ -14,7 +14,7 @@ from features.windows import WindowError, spectrogram_slice_rows
 from models.bundle import Bundle, load_bundle
 from models.labels import CLASSES, VOTE_COLUMNS
 from pipelines.config import WorkLayout
-from pipelines.features_stage import build_features, feature_columns, feature_paths
+from pipelines.features_stage import build_features, dataset_key, feature_columns, feature_paths
 from pipelines.files import write_atomic
 from pipelines.kaggle_io import (
     SUBMISSION_COLUMNS,
@@ -25,7 +25,7 @@ from pipelines.kaggle_io import (
     read_spectrogram,
     read_test_labels,
 )
-from pipelines.train_stage import latest_bundle
+from pipelines.provenance import bundle_for_data, mismatch_warning
 
 
 def bundle_families(bundle: Bundle) -> list[str]:
@@ -50,6 +50,8 @@ class SubmitSummary:
     n_rows: int
     bundle: Path
     seconds: float
+    warning: str | None = None
+    """One line when the bundle was trained on other data than these."""
 
 
 def check_submission(frame: pd.DataFrame, sample: pd.DataFrame) -> None:
@@ -74,9 +76,15 @@ def submit(
     n_jobs: int = -1,
     progress: bool = True,
 ) -> SubmitSummary:
-    """Features for ``test.csv``, predictions of a bundle, a checked submission CSV."""
+    """Features for ``test.csv``, predictions of a bundle, a checked submission CSV.
+
+    The default bundle is the newest one trained on these data (else ``models/LATEST``, with
+    a warning); the default output is ``submissions/{data set key}/submission.csv``, so a
+    submission for another data set does not overwrite this one.
+    """
     start = time.perf_counter()
-    bundle = load_bundle(model_dir or latest_bundle(work_dir))
+    bundle = load_bundle(model_dir or bundle_for_data(work_dir, data_dir))
+    warning = mismatch_warning(bundle.meta, data_dir)
     check_feature_versions(bundle, data_dir, work_dir)
     layout = KaggleLayout(Path(data_dir))
     test = read_test_labels(layout.test_csv)
@@ -93,9 +101,14 @@ def submit(
     by_id = pd.DataFrame(probs, columns=list(VOTE_COLUMNS)).assign(eeg_id=table["eeg_id"])
     frame = test[["eeg_id"]].merge(by_id, on="eeg_id", how="left")[list(SUBMISSION_COLUMNS)]
     check_submission(frame, sample)
-    path = Path(out) if out else WorkLayout(work_dir).submissions / "submission.csv"
+    path = Path(out) if out else default_submission_path(work_dir, data_dir)
     write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
-    return SubmitSummary(path, len(frame), bundle.path, time.perf_counter() - start)
+    return SubmitSummary(path, len(frame), bundle.path, time.perf_counter() - start, warning)
+
+
+def default_submission_path(work_dir: Path, data_dir: Path) -> Path:
+    """``WORK_DIR/submissions/{data set key}/submission.csv``: one file per data set."""
+    return WorkLayout(work_dir).submissions / dataset_key(data_dir) / "submission.csv"
 
 
 class Predictor:

@@ -38,7 +38,8 @@ from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
 from models.metric import kl_report
 from pipelines.config import WorkLayout
 from pipelines.features_stage import feature_config
-from pipelines.files import unique_run_dir, write_text_atomic
+from pipelines.files import unique_run_dir
+from pipelines.provenance import dataset_provenance, update_latest
 from pipelines.training_data import TrainingData, load_training_data
 from pipelines.tune_stage import best_params, study_key
 
@@ -303,7 +304,8 @@ def _write_bundle(work_dir, name: str, run: _Run, *, final, blend, meta, details
             "oof.parquet": lambda p: oof_frame.to_parquet(p, index=False),
         },
     )
-    write_text_atomic(WorkLayout(work_dir).latest, name + "\n")
+    if note := update_latest(work_dir, name, meta["dataset"]):
+        print(note)
     return bundle_path
 
 
@@ -312,6 +314,7 @@ def _meta(run: _Run, name: str, data_dir, families, n_folds, **extra) -> dict:
         "run": name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_dir": str(Path(data_dir).resolve()),
+        "dataset": dataset_provenance(data_dir),
         "feature_table": str(run.data.table_path),
         "feature_config": feature_config(families),
         "feature_config_hash": run.data.table_path.parent.name,

@@ -13,6 +13,7 @@ from models.bundle import load_bundle, write_manifest
 from models.labels import VOTE_COLUMNS
 from pipelines.cli import main
 from pipelines.demo.dataset import write_demo_dataset
+from pipelines.features_stage import dataset_key
 from pipelines.submit_stage import Predictor
 from pipelines.tune_stage import tune
 from tests.conftest import needs_real_mini
@@ -75,7 +76,8 @@ def test_train_writes_a_bundle_with_cv_table_and_oof(trained, capsys):
 def test_submit_writes_a_valid_submission_and_scores(trained, capsys):
     data, work = trained
     assert main(["submit", "--data-dir", str(data), "--work-dir", str(work), "--quiet"]) == 0
-    path = work / "submissions" / "submission.csv"
+    assert "warning" not in capsys.readouterr().err  # the bundle's own data
+    path = work / "submissions" / dataset_key(data) / "submission.csv"
     sub = pd.read_csv(path)
     sample = pd.read_csv(data / "sample_submission.csv")
     assert list(sub.columns) == list(sample.columns)
@@ -165,24 +167,17 @@ def test_study_interrupted_after_two_trials_resumes_to_four(trained):
 
 
 @needs_real_mini
-def test_submit_on_the_real_test_eeg_with_a_demo_model(trained, real_mini, tmp_path):
-    _, work = trained
-    out = tmp_path / "real_submission.csv"
-    assert (
-        main(
-            [
-                "submit",
-                "--data-dir",
-                str(real_mini),
-                "--work-dir",
-                str(work),
-                "--out",
-                str(out),
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+def test_submit_on_the_real_test_eeg_with_a_demo_model(trained, real_mini, capsys):
+    data, work = trained
+    argv = ["submit", "--data-dir", str(real_mini), "--work-dir", str(work), "--quiet"]
+    assert main([*argv, "--json"]) == 0
+    captured = capsys.readouterr()
+    warning = captured.err.strip()
+    assert warning.startswith("warning: model ") and "generated demo data" in warning
+    assert "real data 'hms_real_mini'" in warning and "\n" not in warning
+    out = work / "submissions" / dataset_key(real_mini) / "submission.csv"
+    assert json.loads(captured.out)["submission"] == str(out)
+    assert out.parent != work / "submissions" / dataset_key(data)  # one file per data set
     sub = pd.read_csv(out)
     assert sub["eeg_id"].tolist() == [3911565283]
     assert np.isclose(sub[list(VOTE_COLUMNS)].to_numpy().sum(), 1)
@@ -223,6 +218,12 @@ def test_inspect_report_has_every_section_with_embedded_images(trained):
     summary = build_report(data, work, ablation=True)
     text = summary.index.read_text()
     for section in (
+        "id='headline'",
+        "test-like rows",
+        "Its weakest class is",
+        "trained on generated demo data",
+        "id='glossary'",
+        "typical hit",
         "id='data'",
         "id='scores'",
         "id='behaviour'",
@@ -240,6 +241,25 @@ def test_inspect_report_has_every_section_with_embedded_images(trained):
     assert len(examples) >= 3 and all(p.is_file() for p in examples)
     for page in examples:
         assert f"href='{page.name}'" in text
+    first = examples[0].read_text()
+    assert "out-of-fold prediction" in first and "final model (saw this row)" in first
+    assert "uV per trace spacing" in first and first.count("<details") == 5
+    assert "eeg_spectral_" not in text.split("id='glossary'")[0]  # plots use plain names
+
+
+def test_inspect_a_test_eeg_and_a_chosen_label_row(trained):
+    from pipelines.report import build_report
+
+    data, work = trained
+    test_id = int(pd.read_csv(data / "test.csv")["eeg_id"].iloc[0])
+    page = build_report(data, work, eeg_id=test_id).index.read_text()
+    assert "test EEG" in page and "out-of-fold" not in page.split("<h2>EEG window")[0]
+    labels = pd.read_csv(data / "train.csv")
+    eeg = labels.groupby("eeg_id").size().idxmax()
+    sub = int(labels.loc[labels["eeg_id"] == eeg, "eeg_sub_id"].max())
+    summary = build_report(data, work, eeg_id=int(eeg), sub_id=sub)
+    assert summary.index.name == f"eeg_{eeg}_{sub}.html"
+    assert f"label row {sub} " in summary.index.read_text()
 
 
 @needs_real_mini
@@ -259,9 +279,12 @@ def test_recording_view_of_a_real_recording(trained, real_mini, tmp_path):
     text = summary.index.read_text()
     assert summary.index.name == f"eeg_{eeg_id}.html"
     for part in (
-        "bipolar traces",
+        "EEG 20-30 s",
         "spectrogram slice",
         "votes and predictions",
         "What pushed the prediction",
+        "class='warn'>warning: model",
+        "no out-of-fold prediction",
     ):
         assert part in text, part
+    assert summary.warning and "real data 'hms_real_mini'" in summary.warning

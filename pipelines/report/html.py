@@ -42,14 +42,15 @@ def join(parts) -> Html:
     return Html("".join(p if isinstance(p, Html) else html.escape(str(p)) for p in parts))
 
 
-def table_html(frame: pd.DataFrame, floats: str = "{:.4f}") -> Html:
-    """A data frame as an HTML table (cells escaped by pandas), floats formatted."""
+def table_html(frame: pd.DataFrame, floats: str = "{:.4f}", *, text: bool = False) -> Html:
+    """A data frame as an HTML table (cells escaped by pandas), floats formatted; ``text``
+    aligns every cell left (a table of words)."""
     formatters = {c: floats.format for c in frame.columns if frame[c].dtype.kind == "f"}
     return Html(
         frame.to_html(
             index=False,
             border=0,
-            classes="table",
+            classes="table text" if text else "table",
             formatters=formatters,
             na_rep="",
             escape=True,
@@ -65,9 +66,13 @@ table.table { border-collapse: collapse; font-size: 0.9em; margin: 0.5em 0 1em; 
 table.table th, table.table td { padding: 3px 9px; border-bottom: 1px solid #e5e5e5;
                                  text-align: right; }
 table.table th { background: #f4f4f4; }
+table.text td, table.text th { text-align: left; }
 table.table td:first-child, table.table th:first-child { text-align: left; }
 img { max-width: 100%; } .note { color: #555; font-size: 0.92em; }
 nav a { margin-right: 1em; } .grid { display: flex; flex-wrap: wrap; gap: 1em; }
+.warn { background: #fff3cd; border-left: 4px solid #e0a800; padding: 0.4em 0.8em; }
+.headline { font-size: 1.08em; } details { margin: 0.3em 0; }
+summary { cursor: pointer; color: #1f4e9c; }
 """
 
 

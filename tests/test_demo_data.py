@@ -348,9 +348,9 @@ def test_long_background_has_the_fitted_bipolar_spectrum():
 
 def test_common_reference_sets_the_referential_to_bipolar_power():
     from features.montage import to_bipolar
-    from pipelines.demo.signals import TYPICAL_BIPOLAR_GAIN, background
+    from pipelines.demo.signals import background, typical_bipolar_gain
 
-    share = calibration.REFERENTIAL_TO_BIPOLAR_POWER * TYPICAL_BIPOLAR_GAIN - 1.0
+    share = calibration.REFERENTIAL_TO_BIPOLAR_POWER * typical_bipolar_gain() - 1.0
     ratios = []
     for seed in range(6):
         x = background(

@@ -108,5 +108,5 @@ def test_check_on_a_tiny_pair_of_folders_matches_a_hand_count(pair):
     assert len(report["spectra"]["ll"]["real"]) == 40
     text = realism.format_report(report)
     assert "discriminator AUC" in text and "sim-to-real" in text
-    write_html(report, pair / "report.html")
+    write_html(report, text, pair / "report.html")
     assert (pair / "report.html").read_text().count("<svg") == 5

@@ -126,6 +126,13 @@ SPECTRUM_LOW: tuple[float, ...] = (0.875, 0.846, 0.815, 0.4, -0.532, -1.062, -1.
 SPECTRUM_HIGH: tuple[float, ...] = (3.68, 3.294, 2.876, 2.694, 2.285, 2.105, 1.734, 1.579, 1.188)
 """Smallest and largest value of each over the 9 recordings, widened by 0.3: draws are clipped."""
 
+BACKGROUND_MODULATION: tuple[float, float] = (0.17, 0.7)
+"""Slow modulation of the background power: its log10 s.d. is drawn per recording as
+``median * exp(ln_sd * N(0, 1))`` (at most 0.6). The real spectrograms' 10-minute s.d. of log10
+1-20 Hz power is 0.09-0.46, median 0.18 (``fit.py``, "spectrogram log10 power s.d."); a
+stationary demo background shows 0.065 (estimation noise), so the modulation adds
+sqrt(0.18^2 - 0.065^2) = 0.17 at the median."""
+
 REFERENTIAL_TO_BIPOLAR_POWER = 1.656
 """Median over recordings of (median referential channel RMS / median bipolar RMS)^2; sets the
 common-reference power (``reference_share`` of ``signals.background``)."""
@@ -139,7 +146,7 @@ ALPHA_PREVALENCE = 0.333
 7-14 Hz (3 of 9). Posterior dominant rhythm is often absent or slowed in ICU EEG, and with 9
 recordings this is a rough figure."""
 
-ALPHA_UV: tuple[float, float] = (4.0, 15.0)
+ALPHA_UV: tuple[float, float] = (3.0, 10.0)
 """Range of the alpha amplitude on O1/O2 (peak, referential, uV) when present: set so that the
 excess posterior 7-14 Hz power spans the measured log10 0.1-2.5 uV^2/Hz summed over the bins."""
 
@@ -153,7 +160,7 @@ NAN_RUN_SHARE = 0.05
 """Share of recordings with short all-channel NaN runs (none of the 9 real ones has any; the
 full Kaggle set does have NaN stretches, so a few are kept for the pipeline's sake)."""
 
-SEIZURE_UV, DISCHARGE_UV, RHYTHMIC_DELTA_UV = 50.0, 70.0, 50.0
+SEIZURE_UV, DISCHARGE_UV, RHYTHMIC_DELTA_UV = 35.0, 60.0, 40.0
 """Pattern peak amplitude (uV at the focus) at probability 1 and typical background (scaled by
 the recording's bipolar RMS / ``BIPOLAR_RMS_UV``). Set by hand so that the median 5-15 Hz power
 of the demo windows comes within ~0.3 log10 of the real windows' (the 3 real seizure

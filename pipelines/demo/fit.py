@@ -120,6 +120,25 @@ def window_measures(x: np.ndarray, ekg: np.ndarray) -> dict[str, float]:
     return out
 
 
+def spectrogram_variability(data_dir: Path) -> pd.Series:
+    """Per spectrogram: s.d. over the 2 s rows of its first label row's 10-minute slice of the
+    log10 mean 1-20 Hz power, median over the four chains (how non-stationary the EEG is)."""
+    labels = pd.read_csv(Path(data_dir) / "train.csv")
+    out = {}
+    for sid, rows in labels.groupby("spectrogram_id", sort=True):
+        frame = pd.read_parquet(Path(data_dir) / "train_spectrograms" / f"{sid}.parquet")
+        start = float(rows["spectrogram_label_offset_seconds"].iloc[0])
+        part = frame[(frame["time"] >= start) & (frame["time"] < start + 600)]
+        sds = []
+        for chain in ("LL", "RL", "LP", "RP"):
+            columns = [c for c in frame.columns if c.startswith(f"{chain}_")]
+            freqs = np.array([float(c.split("_")[1]) for c in columns])
+            power = part[columns].to_numpy(np.float64)[:, (freqs >= 1.0) & (freqs < 20.0)]
+            sds.append(np.nanstd(np.log10(np.nanmean(power, axis=1) + 1e-6)))
+        out[int(sid)] = float(np.median(sds))
+    return pd.Series(out, name="log_power_sd")
+
+
 def fit_folder(data_dir: Path) -> pd.DataFrame:
     """``window_measures`` averaged per recording: one row per EEG id."""
     rows = [{"eeg_id": e, **window_measures(x, ekg)} for e, x, ekg in _windows(Path(data_dir))]
@@ -147,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     print("ALPHA_EXCESS_PRESENT =", posterior[posterior > 0].round(3).tolist())
     ln_ekg = np.log(per_recording["ekg_rms_uv"])
     print("EKG_RMS_UV =", round(float(np.exp(ln_ekg.median())), 2), "ln sd", round(ln_ekg.std(), 3))
+    sd = spectrogram_variability(Path(args.data_dir)).to_numpy()
+    print("spectrogram log10 power s.d. over 10 min:", np.round(np.sort(sd), 3).tolist())
     ln_leak = np.log(per_recording["ekg_leak_corr"])
     print(
         "EKG_LEAK_CORR =",

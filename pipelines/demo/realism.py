@@ -374,6 +374,28 @@ def format_report(report: dict) -> str:
     return "\n".join(lines)
 
 
+def run_check(
+    real_dir: Path,
+    synthetic_dir: Path,
+    work_dir: Path,
+    *,
+    json_path: Path | None = None,
+    html_path: Path | None = None,
+    n_jobs: int = -1,
+) -> dict:
+    """``compare_folders``, printed, and written as JSON and HTML where asked; the report."""
+    report = compare_folders(Path(real_dir), Path(synthetic_dir), Path(work_dir), n_jobs=n_jobs)
+    text = format_report(report)
+    print(text)
+    if json_path:
+        Path(json_path).write_text(json.dumps(report, indent=1))
+    if html_path:
+        from pipelines.demo.realism_html import write_html
+
+        write_html(report, text, Path(html_path))
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m pipelines.demo.realism``: compare two folders, print (and save) the report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -384,16 +406,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--html", default=None, help="also write an HTML page with the spectra")
     parser.add_argument("--n-jobs", type=int, default=-1)
     args = parser.parse_args(argv)
-    report = compare_folders(
-        Path(args.real), Path(args.synthetic), Path(args.work_dir), n_jobs=args.n_jobs
+    run_check(
+        Path(args.real),
+        Path(args.synthetic),
+        Path(args.work_dir),
+        json_path=args.json,
+        html_path=args.html,
+        n_jobs=args.n_jobs,
     )
-    print(format_report(report))
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1))
-    if args.html:
-        from pipelines.demo.realism_html import write_html
-
-        write_html(report, Path(args.html))
     return 0
 
 

@@ -43,17 +43,16 @@ def spectrum_svg(chain: str, real: list[float], synthetic: list[float]) -> str:
     )
 
 
-def write_html(report: dict, path: Path) -> None:
-    """Write the report (``realism.compare_folders``) as an HTML page at ``path``."""
-    from pipelines.demo.realism import format_report
-
+def write_html(report: dict, text: str, path: Path) -> None:
+    """Write the report (``realism.compare_folders``) and its text (``realism.format_report``)
+    as an HTML page at ``path``."""
     plots = "".join(
         spectrum_svg(chain, s["real"], s["synthetic"]) for chain, s in report["spectra"].items()
     )
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>demo realism</title></head>"
         "<body><h1>Demo data vs real EEG</h1>"
-        f"<pre>{html.escape(format_report(report))}</pre>"
+        f"<pre>{html.escape(text)}</pre>"
         "<h2>Median log power per 1 Hz bin (black real, orange synthetic)</h2>"
         f"<div>{plots}</div></body></html>"
     )

@@ -15,6 +15,7 @@ from features.montage import EEG_CHANNELS, RAW_COLUMNS, SFREQ, SPECTROGRAM_COLUM
 from features.windows import SPECTROGRAM_ROW_SEC
 from models.labels import CLASSES
 from pipelines.demo.calibration import (
+    BACKGROUND_MODULATION,
     BIPOLAR_RMS_UV,
     DISCHARGE_UV,
     NAN_RUN_SHARE,
@@ -25,14 +26,15 @@ from pipelines.demo.calibration import (
 from pipelines.demo.patterns import periodic_discharges, rhythmic_delta, seizure_activity
 from pipelines.demo.plan import RecordingPlan
 from pipelines.demo.signals import (
-    TYPICAL_BIPOLAR_GAIN,
     alpha_rhythm,
     background,
     ekg,
     ekg_leakage,
     eye_blinks,
     muscle_bursts,
+    smooth_noise,
     spectrum_log_power,
+    typical_bipolar_gain,
 )
 from pipelines.files import write_atomic
 
@@ -78,8 +80,12 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
     """
     rng = np.random.default_rng(plan.seed)
     n = int(plan.spectrogram_rows * SPECTROGRAM_ROW_SEC * sfreq)
-    reference = REFERENTIAL_TO_BIPOLAR_POWER * TYPICAL_BIPOLAR_GAIN - 1.0
+    reference = max(REFERENTIAL_TO_BIPOLAR_POWER * typical_bipolar_gain() - 1.0, 0.0)
     x = background(rng, n, sfreq=sfreq, spectrum=plan.spectrum, reference_share=reference)
+    # slow waxing and waning of the background power (log10 s.d. ``sd``, ~20 s time scale)
+    median, ln_sd = BACKGROUND_MODULATION
+    sd = min(median * np.exp(ln_sd * rng.standard_normal()), 0.6)
+    x *= 10.0 ** (0.5 * sd * smooth_noise(rng, n, sfreq=sfreq, cutoff_hz=0.05))[None]
     freqs = np.arange(0.25, 40.0, 0.5)  # the 0.5-40 Hz power, in 0.5 Hz steps
     bipolar_rms = np.sqrt(np.sum(10.0 ** spectrum_log_power(plan.spectrum, freqs)) * 0.5)
     x += _patterns(rng, plan, n, sfreq=sfreq, scale=bipolar_rms / BIPOLAR_RMS_UV)

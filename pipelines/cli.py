@@ -95,6 +95,10 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     )
     for name, path in summary["paths"].items():
         print(f"  {name}: {path}")
+    if args.compare:
+        from pipelines.demo.realism import run_check
+
+        run_check(Path(args.compare), out, resolve_work_dir(args.work_dir), html_path=args.html)
     return 0
 
 
@@ -407,6 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel workers (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--compare", default=None, help="then run the realism check vs this real folder")
+    p.add_argument("--work-dir", default=None, help="feature cache of --compare (default: data/)")
+    p.add_argument("--html", default=None, help="with --compare: also write an HTML report here")
     p.set_defaults(func=_cmd_demo_data)
 
     recordings_cli.add_parser(sub)

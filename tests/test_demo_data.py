@@ -311,3 +311,82 @@ def test_sample_votes_identical_rows():
     assert (same == same[0]).all() and (same.sum(axis=1) == 12).all()
     with pytest.raises(ValueError):
         sample_votes(rng, np.full(6, 1 / 6), 0, 5, identical=True)
+
+
+# --- calibrated signal (known answers vs the fitted constants) ------------------------------
+
+
+def test_shaped_noise_has_the_requested_density():
+    from pipelines.demo.signals import shaped_noise
+
+    n = int(300 * SFREQ)
+    psd = np.full(n // 2 + 1, 4.0)  # 4 uV^2/Hz, white: variance 4 * 100 Hz = 400 uV^2
+    x = shaped_noise(np.random.default_rng(0), psd, 2, n, sfreq=SFREQ)
+    _, measured = welch(x, fs=SFREQ, nperseg=400, axis=-1)
+    assert np.median(measured[:, 5:-5]) == pytest.approx(4.0, rel=0.05)
+    assert x.std() == pytest.approx(20.0, rel=0.05)
+
+
+def test_long_background_has_the_fitted_bipolar_spectrum():
+    from pipelines.demo.realism import SPECTRUM_BINS_HZ, window_log_spectra
+    from pipelines.demo.signals import background, spectrum_log_power
+
+    n = int(600 * SFREQ)
+    x = background(np.random.default_rng(1), n, sfreq=SFREQ, spectrum=calibration.SPECTRUM_MEAN)
+    spectra = window_log_spectra(x)
+    measured = np.mean(list(spectra.values()), axis=0)
+    bins = np.arange(1, 40)  # 1-2 .. 39-40 Hz: the bin mean of the model
+    model = [
+        np.log10(np.mean(10 ** spectrum_log_power(calibration.SPECTRUM_MEAN, [b, b + 0.5])))
+        for b in SPECTRUM_BINS_HZ[bins]
+    ]
+    np.testing.assert_allclose(measured[bins], model, atol=0.12)
+    # at the anchors themselves the fitted values come back
+    anchors = [int(f) for f in calibration.SPECTRUM_ANCHORS_HZ[1:]]
+    np.testing.assert_allclose(measured[anchors], calibration.SPECTRUM_MEAN[1:], atol=0.15)
+
+
+def test_common_reference_sets_the_referential_to_bipolar_power():
+    from features.montage import to_bipolar
+    from pipelines.demo.signals import background, typical_bipolar_gain
+
+    share = calibration.REFERENTIAL_TO_BIPOLAR_POWER * typical_bipolar_gain() - 1.0
+    ratios = []
+    for seed in range(6):
+        x = background(
+            np.random.default_rng(seed),
+            int(120 * SFREQ),
+            sfreq=SFREQ,
+            spectrum=calibration.SPECTRUM_MEAN,
+            reference_share=share,
+        )
+        ratios.append((np.median(x.std(axis=1)) / np.median(to_bipolar(x).std(axis=1))) ** 2)
+    assert np.median(ratios) == pytest.approx(calibration.REFERENTIAL_TO_BIPOLAR_POWER, rel=0.2)
+
+
+def test_ekg_rms_and_leakage_correlation():
+    from pipelines.demo.signals import ekg, ekg_leakage
+
+    rng = np.random.default_rng(4)
+    n = int(120 * SFREQ)
+    heart = ekg(rng, n, sfreq=SFREQ, rms_uv=24.0)
+    assert heart.std() == pytest.approx(24.0, rel=1e-6)
+    x = rng.standard_normal((len(EEG_CHANNELS), n)) * 30.0
+    ekg_leakage(rng, x, heart, corr=0.2)
+    corr = [abs(np.corrcoef(ch, heart)[0, 1]) for ch in x]
+    assert max(corr) == pytest.approx(0.2, abs=0.03)
+    assert sum(c > 0.05 for c in corr) == 4
+
+
+def test_patient_draws_follow_the_fitted_distributions():
+    from pipelines.demo.plan import _draw_patients
+
+    d = _draw_patients(np.random.default_rng(5), 3000, 2)
+    spectrum = d["spectrum"]
+    # clipping to the seen range moves the mean a little; 0.1 log10 is far below the spread
+    np.testing.assert_allclose(spectrum.mean(axis=0), calibration.SPECTRUM_MEAN, atol=0.1)
+    assert np.all(spectrum >= calibration.SPECTRUM_LOW) and np.all(
+        spectrum <= calibration.SPECTRUM_HIGH
+    )
+    assert np.mean(d["alpha_uv"] > 0) == pytest.approx(calibration.ALPHA_PREVALENCE, abs=0.04)
+    assert np.median(d["ekg_rms_uv"]) == pytest.approx(calibration.EKG_RMS_UV[0], rel=0.15)

@@ -92,3 +92,80 @@ EEGS_PER_PATIENT: tuple[int, ...] = (
     6, 6, 5, 1, 3, 6, 3, 134,
 )  # fmt: skip
 """Number of patients by EEG count (index = EEGs, 0..30; patients with more counted at 30)."""
+
+# ---------------------------------------------------------------------------------------------
+# Signal constants, fitted on the 9 real recordings of ../shared/hms_real_mini with
+#     python -m pipelines.demo.fit ../shared/hms_real_mini
+# (up to 3 label windows of 50 s per EEG, each recording counted once; see that module for the
+# definitions). Nine recordings are few: these are rough, and ranges are kept to what was seen.
+# ---------------------------------------------------------------------------------------------
+
+SPECTRUM_ANCHORS_HZ: tuple[float, ...] = (0.5, 1.5, 2.5, 4.5, 8.5, 12.5, 19.5, 29.5, 39.5)
+"""Frequencies (Hz, 1 Hz bin centres) where the background spectrum is set."""
+
+SPECTRUM_MEAN: tuple[float, ...] = (1.958, 2.09, 1.771, 1.227, 0.502, 0.141, -0.335, -0.706, -0.894)
+"""Mean over recordings of the log10 power (uV^2/Hz) of the mean bipolar derivation (mean over
+the five chains of ``realism.window_log_spectra``) in the 1 Hz bins at ``SPECTRUM_ANCHORS_HZ``
+(``fit.py`` ``SPECTRUM_MEAN``)."""
+
+SPECTRUM_COV: tuple[tuple[float, ...], ...] = (
+    (0.461, 0.29, 0.204, 0.228, 0.328, 0.423, 0.496, 0.6, 0.578),
+    (0.29, 0.306, 0.215, 0.211, 0.249, 0.272, 0.279, 0.3, 0.265),
+    (0.204, 0.215, 0.17, 0.186, 0.205, 0.216, 0.225, 0.25, 0.226),
+    (0.228, 0.211, 0.186, 0.262, 0.301, 0.3, 0.307, 0.339, 0.299),
+    (0.328, 0.249, 0.205, 0.301, 0.4, 0.434, 0.462, 0.523, 0.471),
+    (0.423, 0.272, 0.216, 0.3, 0.434, 0.518, 0.586, 0.69, 0.647),
+    (0.496, 0.279, 0.225, 0.307, 0.462, 0.586, 0.719, 0.897, 0.878),
+    (0.6, 0.3, 0.25, 0.339, 0.523, 0.69, 0.897, 1.178, 1.189),
+    (0.578, 0.265, 0.226, 0.299, 0.471, 0.647, 0.878, 1.189, 1.223),
+)  # fmt: skip
+"""Covariance of those values between recordings (rank <= 8 with 9 recordings: a drawn spectrum
+varies the way the real ones do)."""
+
+SPECTRUM_LOW: tuple[float, ...] = (0.875, 0.846, 0.815, 0.4, -0.532, -1.062, -1.769, -2.431, -2.612)
+SPECTRUM_HIGH: tuple[float, ...] = (3.68, 3.294, 2.876, 2.694, 2.285, 2.105, 1.734, 1.579, 1.188)
+"""Smallest and largest value of each over the 9 recordings, widened by 0.3: draws are clipped."""
+
+BACKGROUND_MODULATION: tuple[float, float] = (0.17, 0.7)
+"""Slow modulation of the background power: its log10 s.d. is drawn per recording as
+``median * exp(ln_sd * N(0, 1))`` (at most 0.6). The real spectrograms' 10-minute s.d. of log10
+1-20 Hz power is 0.09-0.46, median 0.18 (``fit.py``, "spectrogram log10 power s.d."); a
+stationary demo background shows 0.065 (estimation noise), so the modulation adds
+sqrt(0.18^2 - 0.065^2) = 0.17 at the median."""
+
+REFERENTIAL_TO_BIPOLAR_POWER = 1.656
+"""Median over recordings of (median referential channel RMS / median bipolar RMS)^2; sets the
+common-reference power (``reference_share`` of ``signals.background``)."""
+
+BIPOLAR_RMS_UV = 25.6
+"""Median bipolar derivation RMS of the real recordings (microvolts); patterns are scaled by
+a recording's background RMS relative to it."""
+
+ALPHA_PREVALENCE = 0.333
+"""Share of recordings whose posterior chains (LP, RP) carry power above the aperiodic fit at
+7-14 Hz (3 of 9). Posterior dominant rhythm is often absent or slowed in ICU EEG, and with 9
+recordings this is a rough figure."""
+
+ALPHA_UV: tuple[float, float] = (3.0, 10.0)
+"""Range of the alpha amplitude on O1/O2 (peak, referential, uV) when present: set so that the
+excess posterior 7-14 Hz power spans the measured log10 0.1-2.5 uV^2/Hz summed over the bins."""
+
+EKG_RMS_UV: tuple[float, float] = (24.0, 1.367)
+"""EKG column RMS: median (uV) and standard deviation of its natural log over recordings."""
+
+EKG_LEAK_CORR: tuple[float, float] = (0.154, 0.573)
+"""Largest |correlation| of an EEG channel with the EKG column: median and s.d. of its log."""
+
+NAN_RUN_SHARE = 0.05
+"""Share of recordings with short all-channel NaN runs (none of the 9 real ones has any; the
+full Kaggle set does have NaN stretches, so a few are kept for the pipeline's sake)."""
+
+SEIZURE_UV, DISCHARGE_UV, RHYTHMIC_DELTA_UV = 35.0, 60.0, 40.0
+"""Pattern peak amplitude (uV at the focus) at probability 1 and typical background (scaled by
+the recording's bipolar RMS / ``BIPOLAR_RMS_UV``). Set by hand so that the median 5-15 Hz power
+of the demo windows comes within ~0.3 log10 of the real windows' (the 3 real seizure
+recordings' spectra are not above the others'); the earlier 130 / 160 / 110 uV put the demo's
+median 10 Hz power ten times above the real one."""
+
+MUSCLE_UV: tuple[float, float] = (3.0, 15.0)
+"""RMS range of a muscle burst (uV); at most 2 bursts a minute."""

@@ -15,10 +15,18 @@ from features.montage import SFREQ
 from features.windows import EEG_WINDOW_SEC, SPECTROGRAM_ROW_SEC, SPECTROGRAM_WINDOW_SEC
 from models.labels import CLASSES, CONSENSUS_NAMES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
 from pipelines.demo.calibration import (
+    ALPHA_PREVALENCE,
+    ALPHA_UV,
+    EKG_LEAK_CORR,
+    EKG_RMS_UV,
     HIGH_REGIME_SHARE,
     IDENTICAL_VOTES_SHARE,
     REGIMES,
     ROWS_PER_EEG,
+    SPECTRUM_COV,
+    SPECTRUM_HIGH,
+    SPECTRUM_LOW,
+    SPECTRUM_MEAN,
 )
 from pipelines.demo.labels import (
     draw_from_histogram,
@@ -53,8 +61,11 @@ class RecordingPlan:
     """Spectrogram time of EEG sample 0, seconds."""
     spectrogram_rows: int
     side: int
-    background_uv: float
+    spectrum: tuple[float, ...]
+    """Background: log10 uV^2/Hz of the mean bipolar derivation at ``SPECTRUM_ANCHORS_HZ``."""
     alpha_uv: float
+    ekg_rms_uv: float
+    ekg_leak_corr: float
     seed: np.random.SeedSequence
 
 
@@ -66,8 +77,10 @@ class _Draws:
     patient_ids: np.ndarray
     eeg_ids: np.ndarray
     spec_ids: np.ndarray
-    bg_uv: np.ndarray
+    spectrum: np.ndarray
     alpha_uv: np.ndarray
+    ekg_rms_uv: np.ndarray
+    ekg_leak_corr: np.ndarray
     side: np.ndarray
     owner: np.ndarray
     truth: np.ndarray
@@ -84,10 +97,17 @@ def _draw_patients(rng: np.random.Generator, n_eegs: int, n_test: int) -> dict:
         "eeg_ids": unique_ids(rng, n_eegs + n_test, 100_000, 2**32),
         "spec_ids": unique_ids(rng, n_eegs + n_test, 1_000, 2**31),
     }
-    # patient traits: background level, alpha (absent in half of ICU patients), lesion side
+    # patient traits (calibration.py): background spectrum, alpha, EKG, lesion side
     n_pat = len(out["patient_ids"])
-    out["bg_uv"] = 25.0 * np.exp(0.3 * rng.standard_normal(n_pat))
-    out["alpha_uv"] = np.where(rng.random(n_pat) < 0.5, 0.0, rng.uniform(10.0, 30.0, n_pat))
+    w, v = np.linalg.eigh(np.asarray(SPECTRUM_COV))  # rounded: clip tiny negative eigenvalues
+    factor = v * np.sqrt(np.clip(w, 0.0, None))
+    spectrum = np.asarray(SPECTRUM_MEAN) + rng.standard_normal((n_pat, len(w))) @ factor.T
+    out["spectrum"] = np.clip(spectrum, SPECTRUM_LOW, SPECTRUM_HIGH)
+    present = rng.random(n_pat) < ALPHA_PREVALENCE
+    out["alpha_uv"] = np.where(present, rng.uniform(*ALPHA_UV, n_pat), 0.0)
+    out["ekg_rms_uv"] = EKG_RMS_UV[0] * np.exp(EKG_RMS_UV[1] * rng.standard_normal(n_pat))
+    leak = EKG_LEAK_CORR[0] * np.exp(EKG_LEAK_CORR[1] * rng.standard_normal(n_pat))
+    out["ekg_leak_corr"] = np.minimum(leak, 0.6)
     out["side"] = rng.choice([-1, 1], size=n_pat)
     out["owner"] = np.concatenate(
         [np.repeat(np.arange(len(sizes)), sizes), len(sizes) + np.arange(n_test)]
@@ -142,8 +162,10 @@ def _recording_plan(
         eeg_start_sec=shift + EEG_START_IN_SLICE_SEC,
         spectrogram_rows=int(spec_rows + extra),
         side=int(d.side[pat]),
-        background_uv=float(d.bg_uv[pat]),
+        spectrum=tuple(float(v) for v in d.spectrum[pat]),
         alpha_uv=float(d.alpha_uv[pat]),
+        ekg_rms_uv=float(d.ekg_rms_uv[pat]),
+        ekg_leak_corr=float(d.ekg_leak_corr[pat]),
         seed=seed,
     )
     return plan, offsets, shift

@@ -14,10 +14,60 @@ from features.kaggle_spectrogram import kaggle_spectrogram
 from features.montage import EEG_CHANNELS, RAW_COLUMNS, SFREQ, SPECTROGRAM_COLUMNS
 from features.windows import SPECTROGRAM_ROW_SEC
 from models.labels import CLASSES
+from pipelines.demo.calibration import (
+    BACKGROUND_MODULATION,
+    BIPOLAR_RMS_UV,
+    DISCHARGE_UV,
+    NAN_RUN_SHARE,
+    REFERENTIAL_TO_BIPOLAR_POWER,
+    RHYTHMIC_DELTA_UV,
+    SEIZURE_UV,
+)
 from pipelines.demo.patterns import periodic_discharges, rhythmic_delta, seizure_activity
 from pipelines.demo.plan import RecordingPlan
-from pipelines.demo.signals import alpha_rhythm, background, ekg, eye_blinks, muscle_bursts
+from pipelines.demo.signals import (
+    alpha_rhythm,
+    background,
+    ekg,
+    ekg_leakage,
+    eye_blinks,
+    muscle_bursts,
+    smooth_noise,
+    spectrum_log_power,
+    typical_bipolar_gain,
+)
 from pipelines.files import write_atomic
+
+
+def _patterns(rng: np.random.Generator, plan: RecordingPlan, n: int, *, sfreq: float, scale):
+    """Sum of the class patterns of ``plan.truth``, (19, n) uV, amplitudes times ``scale``."""
+    p = dict(zip(CLASSES, plan.truth, strict=True))
+    x = np.zeros((len(EEG_CHANNELS), n))
+    if p["seizure"] > 0.02:
+        x += seizure_activity(rng, n, sfreq=sfreq, amplitude_uv=SEIZURE_UV * scale * p["seizure"])
+    pd_share = p["lpd"] + p["gpd"]
+    if pd_share > 0.02:
+        x += periodic_discharges(
+            rng,
+            n,
+            sfreq=sfreq,
+            amplitude_uv=DISCHARGE_UV * scale * pd_share,
+            rate_hz=rng.uniform(0.5, 2.5),
+            side=plan.side,
+            laterality=p["lpd"] / pd_share,
+        )
+    rda_share = p["lrda"] + p["grda"]
+    if rda_share > 0.02:
+        x += rhythmic_delta(
+            rng,
+            n,
+            sfreq=sfreq,
+            amplitude_uv=RHYTHMIC_DELTA_UV * scale * rda_share,
+            freq_hz=rng.uniform(0.7, 2.8),
+            side=plan.side,
+            laterality=p["lrda"] / rda_share,
+        )
+    return x
 
 
 def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray:
@@ -30,40 +80,22 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
     """
     rng = np.random.default_rng(plan.seed)
     n = int(plan.spectrogram_rows * SPECTROGRAM_ROW_SEC * sfreq)
-    p = dict(zip(CLASSES, plan.truth, strict=True))
-    x = background(rng, n, sfreq=sfreq, amplitude_uv=plan.background_uv)
+    reference = max(REFERENTIAL_TO_BIPOLAR_POWER * typical_bipolar_gain() - 1.0, 0.0)
+    x = background(rng, n, sfreq=sfreq, spectrum=plan.spectrum, reference_share=reference)
+    # slow waxing and waning of the background power (log10 s.d. ``sd``, ~20 s time scale)
+    median, ln_sd = BACKGROUND_MODULATION
+    sd = min(median * np.exp(ln_sd * rng.standard_normal()), 0.6)
+    x *= 10.0 ** (0.5 * sd * smooth_noise(rng, n, sfreq=sfreq, cutoff_hz=0.05))[None]
+    freqs = np.arange(0.25, 40.0, 0.5)  # the 0.5-40 Hz power, in 0.5 Hz steps
+    bipolar_rms = np.sqrt(np.sum(10.0 ** spectrum_log_power(plan.spectrum, freqs)) * 0.5)
+    x += _patterns(rng, plan, n, sfreq=sfreq, scale=bipolar_rms / BIPOLAR_RMS_UV)
     if plan.alpha_uv > 0:
         x += alpha_rhythm(rng, n, sfreq=sfreq, amplitude_uv=plan.alpha_uv)
-    if p["seizure"] > 0.02:
-        x += seizure_activity(rng, n, sfreq=sfreq, amplitude_uv=130.0 * p["seizure"])
-    pd_share = p["lpd"] + p["gpd"]
-    if pd_share > 0.02:
-        x += periodic_discharges(
-            rng,
-            n,
-            sfreq=sfreq,
-            amplitude_uv=160.0 * pd_share,
-            rate_hz=rng.uniform(0.5, 2.5),
-            side=plan.side,
-            laterality=p["lpd"] / pd_share,
-        )
-    rda_share = p["lrda"] + p["grda"]
-    if rda_share > 0.02:
-        x += rhythmic_delta(
-            rng,
-            n,
-            sfreq=sfreq,
-            amplitude_uv=110.0 * rda_share,
-            freq_hz=rng.uniform(0.7, 2.8),
-            side=plan.side,
-            laterality=p["lrda"] / rda_share,
-        )
     if rng.random() < 0.5:
         x += eye_blinks(rng, n, sfreq=sfreq, rate_hz=rng.uniform(0.05, 0.3))
-    x += muscle_bursts(rng, n, sfreq=sfreq, bursts_per_min=rng.uniform(0.0, 4.0))
-    heart = ekg(rng, n, sfreq=sfreq)
-    leaky = rng.choice(len(EEG_CHANNELS), size=4, replace=False)
-    x[leaky] += rng.uniform(0.005, 0.03, size=(4, 1)) * heart[None]
+    x += muscle_bursts(rng, n, sfreq=sfreq, bursts_per_min=rng.uniform(0.0, 2.0))
+    heart = ekg(rng, n, sfreq=sfreq, rms_uv=plan.ekg_rms_uv)
+    ekg_leakage(rng, x, heart, corr=plan.ekg_leak_corr)
     bad = rng.random()
     if bad < 0.03:
         x[rng.integers(len(EEG_CHANNELS))] = 0.0  # flat (disconnected) channel
@@ -73,8 +105,8 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
 
 
 def _nan_runs(rng: np.random.Generator, eeg: np.ndarray, *, sfreq: float) -> None:
-    """Blank 1-3 runs of 0.1-2 s on all columns, in place, in 15% of recordings."""
-    if rng.random() >= 0.15:
+    """Blank 1-3 runs of 0.1-2 s on all columns, in place, in ``NAN_RUN_SHARE`` of recordings."""
+    if rng.random() >= NAN_RUN_SHARE:
         return
     for _ in range(int(rng.integers(1, 4))):
         length = int(rng.uniform(0.1, 2.0) * sfreq)

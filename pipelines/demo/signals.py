@@ -5,13 +5,25 @@ Each component returns microvolts, shape (19, n_samples) in ``EEG_CHANNELS`` ord
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import scipy.fft
 
-from features.montage import EEG_CHANNELS
+from features.montage import BIPOLAR_PAIRS, EEG_CHANNELS
+from pipelines.demo.calibration import MUSCLE_UV, SPECTRUM_ANCHORS_HZ
 
 N_LATENT_SOURCES = 6
-"""Latent pink sources mixed onto the scalp by ``background``."""
+"""Latent sources mixed onto the scalp by ``background``."""
+
+MIXING_WIDTH = 0.5
+"""Standard deviation (head radii) of a source's Gaussian fall-off over the scalp (0.45 before
+calibration; widened, and ``SHARED_SHARE`` raised from 0.7, because the real bipolar
+derivations correlate more with each other: median ``eeg_laterality_globalcorr_all_50s`` 0.28
+real, 0.14 demo, in the first calibrated run)."""
+
+SHARED_SHARE = 0.8
+"""Share of a channel's background power from the shared sources (the rest is its own)."""
 
 # Approximate 10-20 positions on a unit disc, x left (-) to right (+), y posterior (-) to
 # anterior (+), aligned with EEG_CHANNELS.
@@ -76,29 +88,116 @@ def colored_noise(
     return out / np.maximum(out.std(axis=-1, keepdims=True), 1e-12)
 
 
-def background(
-    rng: np.random.Generator, n_samples: int, *, sfreq: float, amplitude_uv: float = 25.0
-) -> np.ndarray:
-    """Spatially correlated 1/f background: a few latent pink sources mixed onto the scalp.
+def spectrum_log_power(anchors, freqs: np.ndarray) -> np.ndarray:
+    """log10 power density at ``freqs`` from its values at ``SPECTRUM_ANCHORS_HZ``.
 
-    Each of ``N_LATENT_SOURCES`` sources sits at a random point of the head and reaches each
-    electrode with a Gaussian fall-off of distance; an independent pink component per channel
-    (30% of the power) keeps channels from being exact mixtures.
+    Linear in log10 frequency between the anchors, constant below the first and above the last.
+
+    Parameters
+    ----------
+    anchors : sequence of len(SPECTRUM_ANCHORS_HZ) floats
+        log10 uV^2/Hz at the anchor frequencies.
+    freqs : array
+        Frequencies in Hz (0 is treated as the first anchor).
+
+    Returns
+    -------
+    array, same shape as ``freqs``
+    """
+    logf = np.log10(np.maximum(np.asarray(freqs, dtype=np.float64), SPECTRUM_ANCHORS_HZ[0]))
+    return np.interp(logf, np.log10(SPECTRUM_ANCHORS_HZ), np.asarray(anchors, dtype=np.float64))
+
+
+def shaped_noise(
+    rng: np.random.Generator, psd: np.ndarray, n_series: int, n_samples: int, *, sfreq: float
+) -> np.ndarray:
+    """Gaussian noise with the one-sided power density ``psd`` (given at ``rfftfreq`` bins).
+
+    Parameters
+    ----------
+    psd : array, shape (n_samples // 2 + 1,)
+        Target density in uV^2/Hz at ``np.fft.rfftfreq(n_samples, 1 / sfreq)``.
+
+    Returns
+    -------
+    array, shape (n_series, n_samples), float64
+        Microvolts; a Welch estimate of a long series recovers ``psd``.
+    """
+    # E|X_k|^2 = n * sfreq * psd / 2 for a one-sided density; real and imaginary parts share it
+    scale = np.sqrt(np.asarray(psd, dtype=np.float64) * n_samples * sfreq / 4.0)
+    spectrum = np.empty((n_series, len(scale)), dtype=np.complex64)
+    spectrum.real = rng.standard_normal(spectrum.shape, dtype=np.float32)
+    spectrum.imag = rng.standard_normal(spectrum.shape, dtype=np.float32)
+    spectrum *= scale.astype(np.float32)
+    spectrum[:, 0] = 0.0
+    return scipy.fft.irfft(spectrum, n=n_samples, axis=-1).astype(np.float64)
+
+
+def _mixing(rng: np.random.Generator) -> np.ndarray:
+    """Source-to-electrode weights (19, N_LATENT_SOURCES), each electrode's row of unit norm."""
+    centres = rng.uniform(-1.0, 1.0, size=(N_LATENT_SOURCES, 2))
+    dist2 = ((POSITIONS[:, None, :] - centres[None]) ** 2).sum(axis=-1)
+    mixing = np.exp(-dist2 / (2 * MIXING_WIDTH**2))
+    return mixing / np.sqrt((mixing**2).sum(axis=1, keepdims=True))
+
+
+def bipolar_gain(mixing: np.ndarray) -> float:
+    """Mean power of the 18 bipolar derivations per unit source power, for ``background``'s
+    model ``x = sqrt(SHARED_SHARE) mixing @ s + sqrt(1 - SHARED_SHARE) e`` (unit-power ``s``,
+    ``e``; the common reference cancels)."""
+    a = [EEG_CHANNELS.index(p[0]) for p in BIPOLAR_PAIRS]
+    b = [EEG_CHANNELS.index(p[1]) for p in BIPOLAR_PAIRS]
+    shared = ((mixing[a] - mixing[b]) ** 2).sum(axis=1)
+    return float(np.mean(SHARED_SHARE * shared + 2.0 * (1.0 - SHARED_SHARE)))
+
+
+@functools.cache
+def typical_bipolar_gain() -> float:
+    """Median ``bipolar_gain`` over 500 random source layouts (fixed seed), for the common
+    reference's share."""
+    rng = np.random.default_rng(0)
+    return float(np.median([bipolar_gain(_mixing(rng)) for _ in range(500)]))
+
+
+def background(
+    rng: np.random.Generator,
+    n_samples: int,
+    *,
+    sfreq: float,
+    spectrum,
+    reference_share: float = 0.0,
+) -> np.ndarray:
+    """Spatially correlated background with a given bipolar power spectrum.
+
+    ``N_LATENT_SOURCES`` sources sit at random points of the head and reach each electrode with
+    a Gaussian fall-off of distance; an independent component per channel (``1 -
+    SHARED_SHARE`` of the power) keeps channels from being exact mixtures. The sources are
+    scaled so that the mean bipolar derivation has the power density
+    ``spectrum_log_power(spectrum)``. A common-reference signal of the same shape and
+    ``reference_share`` times a source's power is added to every channel (it cancels in
+    bipolar derivations, as a real reference electrode's activity does).
+
+    Parameters
+    ----------
+    spectrum : sequence of floats
+        log10 uV^2/Hz of the mean bipolar derivation at ``SPECTRUM_ANCHORS_HZ``.
+    reference_share : float
+        Power of the common reference relative to one source.
 
     Returns
     -------
     array, shape (19, n_samples), float64
-        Microvolts, about ``amplitude_uv`` RMS per channel.
+        Microvolts.
     """
-    exponent = rng.uniform(1.0, 1.8)
-    sources = colored_noise(rng, N_LATENT_SOURCES + 19, n_samples, sfreq=sfreq, exponent=exponent)
-    centres = rng.uniform(-1.0, 1.0, size=(N_LATENT_SOURCES, 2))
-    dist2 = ((POSITIONS[:, None, :] - centres[None]) ** 2).sum(axis=-1)
-    mixing = np.exp(-dist2 / (2 * 0.45**2))
-    mixing /= np.sqrt((mixing**2).sum(axis=1, keepdims=True))
-    shared = mixing @ sources[:N_LATENT_SOURCES]
-    x = np.sqrt(0.7) * shared + np.sqrt(0.3) * sources[N_LATENT_SOURCES:]
-    return amplitude_uv * x
+    freqs = np.fft.rfftfreq(n_samples, 1.0 / sfreq)
+    psd = 10.0 ** spectrum_log_power(spectrum, freqs)
+    mixing = _mixing(rng)
+    sources = shaped_noise(
+        rng, psd / bipolar_gain(mixing), N_LATENT_SOURCES + 20, n_samples, sfreq=sfreq
+    )
+    x = np.sqrt(SHARED_SHARE) * (mixing @ sources[:N_LATENT_SOURCES])
+    x += np.sqrt(1.0 - SHARED_SHARE) * sources[N_LATENT_SOURCES : N_LATENT_SOURCES + 19]
+    return x + np.sqrt(reference_share) * sources[-1]
 
 
 def alpha_rhythm(
@@ -122,13 +221,15 @@ def alpha_rhythm(
     return amplitude_uv * posterior[:, None] * (wave * envelope)[None]
 
 
-def ekg(rng: np.random.Generator, n_samples: int, *, sfreq: float) -> np.ndarray:
-    """EKG channel: P-QRS-T complexes at 60-100 beats per minute.
+def ekg(
+    rng: np.random.Generator, n_samples: int, *, sfreq: float, rms_uv: float | None = None
+) -> np.ndarray:
+    """EKG channel: P-QRS-T complexes at 60-100 beats per minute, plus pink noise.
 
     Returns
     -------
     array, shape (n_samples,), float64
-        Microvolts; the R wave peaks at 200-800 uV.
+        Microvolts, ``rms_uv`` RMS (None: the R wave peaks at 200-800 uV).
     """
     rate_hz = rng.uniform(60.0, 100.0) / 60.0
     n_beats = int(n_samples / sfreq * rate_hz) + 2
@@ -142,7 +243,22 @@ def ekg(rng: np.random.Generator, n_samples: int, *, sfreq: float) -> np.ndarray
     beats = beats[(beats >= 0) & (beats < n_samples)]
     impulses[beats] = rng.uniform(200.0, 800.0)
     out = np.convolve(impulses, kernel)[int(0.3 * sfreq) : int(0.3 * sfreq) + n_samples]
-    return out + 10.0 * colored_noise(rng, 1, n_samples, sfreq=sfreq)[0]
+    # noise of 10-150% of the complexes' RMS: real EKG columns are often far from clean (the
+    # project's R-R detector finds no rhythm in most of the 9 real recordings)
+    out += rng.uniform(0.1, 1.5) * out.std() * colored_noise(rng, 1, n_samples, sfreq=sfreq)[0]
+    return out * (rms_uv / max(out.std(), 1e-12)) if rms_uv is not None else out
+
+
+def ekg_leakage(
+    rng: np.random.Generator, x: np.ndarray, heart: np.ndarray, *, corr: float, n_channels: int = 4
+) -> None:
+    """Add the EKG to ``n_channels`` random EEG channels of ``x`` (19, n), in place, so that the
+    most affected one correlates ``corr`` with ``heart`` and the others 40-100% of that."""
+    rows = rng.choice(len(EEG_CHANNELS), size=n_channels, replace=False)
+    r = np.minimum(corr * rng.uniform(0.4, 1.0, n_channels), 0.95)
+    r[0] = min(corr, 0.95)
+    sd_x, sd_e = x[rows].std(axis=1), max(float(heart.std()), 1e-12)
+    x[rows] += (r * sd_x / (sd_e * np.sqrt(1.0 - r**2)))[:, None] * heart[None]
 
 
 def eye_blinks(
@@ -173,7 +289,7 @@ def eye_blinks(
 def muscle_bursts(
     rng: np.random.Generator, n_samples: int, *, sfreq: float, bursts_per_min: float
 ) -> np.ndarray:
-    """Muscle artifact: 20-70 Hz bursts of 0.5-4 s, 10-40 uV RMS, on the temporal channels.
+    """Muscle artifact: 20-70 Hz bursts of 0.5-4 s, ``MUSCLE_UV`` RMS, on the temporal channels.
 
     Returns
     -------
@@ -191,6 +307,6 @@ def muscle_bursts(
         start = int(rng.integers(0, max(1, n_samples - length)))
         taper = np.hanning(length)
         rows = [_CH[c] for c in _TEMPORAL[("left", "right")[side]]]
-        burst = rng.uniform(10.0, 40.0) * taper * noise[side, start : start + length]
+        burst = rng.uniform(*MUSCLE_UV) * taper * noise[side, start : start + length]
         out[rows, start : start + len(burst)] += burst[: n_samples - start]
     return out

@@ -19,24 +19,31 @@ TRAIN_ARGS ?=
 EEG_ID ?=
 KAGGLE_DIR ?= data/raw/hms
 PYTEST_ARGS ?= -n 2
+LOWEST_VENV ?= .venv-lowest
+KAGGLE_OUT ?= data/kaggle-package
 
 DIRS = $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo demo-data validate features train tune submit inspect bench test lint \
-	format data clean
+	format data clean test-lowest test-kaggle kaggle-package
 
 help: ## list the targets
 	@echo "usage: make TARGET [DATA_DIR=path] [WORK_DIR=path]"
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e .
 	@touch $@
 
-install: $(BIN)/.installed ## create .venv and install the project (editable) with dev tools
+# The extras each tool target needs, installed on top of the user's install (setup.cfg).
+$(BIN)/.installed-%: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[$*]"
+	@touch $@
+
+install: $(BIN)/.installed ## create .venv and install the project (editable), what a user needs
 
 $(DEMO_DIR)/.complete: | $(BIN)/.installed
 	$(BIN)/hms demo-data $(DEMO_DIR) --n-eegs $(DEMO_EEGS) --seed $(DEMO_SEED)
@@ -76,17 +83,44 @@ submit: install ## predict DATA_DIR/test.csv with the latest bundle -> WORK_DIR/
 inspect: install ## HTML report of the latest bundle -> WORK_DIR/reports/{run}/index.html
 	$(BIN)/hms inspect $(DIRS) $(if $(MODEL),--model $(MODEL)) $(if $(EEG_ID),--eeg-id $(EEG_ID))
 
-bench: install ## benchmark feature extraction: windows/s, vs mne-features, peak RSS (~12 min)
+bench: $(BIN)/.installed-bench ## feature extraction: windows/s, vs mne-features, peak RSS; 1,000 test EEGs
 	$(BIN)/python -m pipelines.bench
+	$(BIN)/python -m pipelines.kaggle.bench
 
-test: install ## run the test suite (uses ../shared/hms_real_mini when present)
+test: $(BIN)/.installed-test ## run the test suite (uses ../shared/hms_real_mini when present)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install ## ruff lint and format check
+# uv's lowest-direct resolution: the lowest release setup.cfg allows of each direct dependency.
+$(LOWEST_VENV)/.installed: setup.cfg pyproject.toml
+	rm -rf $(LOWEST_VENV)
+	$(PYTHON) -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/python -m pip install --quiet "uv>=0.5,<1"
+	$(LOWEST_VENV)/bin/uv pip install --quiet --python $(LOWEST_VENV)/bin/python \
+		--resolution lowest-direct -e ".[test]"
+	@touch $@
+
+test-lowest: $(LOWEST_VENV)/.installed ## the test suite on the lowest versions setup.cfg allows
+	$(LOWEST_VENV)/bin/python -m pip list --format freeze | grep -iE \
+		'^(numpy|pandas|pyarrow|scipy|mne|joblib|tqdm|catboost|lightgbm|optuna|dask)=='
+	$(LOWEST_VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+test-kaggle: $(BIN)/.installed-test ## the Kaggle route: package, offline venv, notebook (~700 MB)
+	$(BIN)/python -m pytest -m kaggle tests/test_kaggle_e2e.py
+
+KAGGLE_WORK = $(if $(WORK_DIR),$(WORK_DIR),data)
+
+$(KAGGLE_WORK)/models/LATEST: | $(BIN)/.installed $(if $(DATA_DIR),,$(DEMO_DIR)/.complete)
+	$(BIN)/hms train --data-dir $(if $(DATA_DIR),$(DATA_DIR),$(DEMO_DIR)) --work-dir $(KAGGLE_WORK)
+
+kaggle-package: install $(if $(MODEL),,$(KAGGLE_WORK)/models/LATEST) ## offline notebook package of MODEL (default: latest; trains the demo if none) -> KAGGLE_OUT
+	$(BIN)/hms kaggle-package --work-dir $(KAGGLE_WORK) $(if $(MODEL),--model $(MODEL)) \
+		--out $(KAGGLE_OUT)
+
+lint: $(BIN)/.installed-lint ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install ## apply ruff fixes and formatting
+format: $(BIN)/.installed-lint ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 

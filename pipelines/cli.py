@@ -16,6 +16,7 @@ from pathlib import Path
 
 from models.bundle import ColumnMismatchError
 from pipelines.config import DATA_DIR_ENV, WORK_DIR_ENV, resolve_data_dir, resolve_work_dir
+from pipelines.kaggle import package as kaggle_package
 from pipelines.kaggle_io import DataError
 
 
@@ -362,6 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel workers (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_demo_data)
+    kaggle_package.add_parser(sub)
     return parser
 
 

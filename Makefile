@@ -21,6 +21,7 @@ KAGGLE_DIR ?= data/raw/hms
 PYTEST_ARGS ?= -n 2
 LOWEST_VENV ?= .venv-lowest
 KAGGLE_OUT ?= data/kaggle-package
+KAGGLE_USER ?= YOUR_KAGGLE_USERNAME
 
 DIRS = $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WORK_DIR),--work-dir $(WORK_DIR))
 
@@ -114,7 +115,7 @@ $(KAGGLE_WORK)/models/LATEST: | $(BIN)/.installed $(if $(DATA_DIR),,$(DEMO_DIR)/
 
 kaggle-package: install $(if $(MODEL),,$(KAGGLE_WORK)/models/LATEST) ## offline notebook package of MODEL (default: latest; trains the demo if none) -> KAGGLE_OUT
 	$(BIN)/hms kaggle-package --work-dir $(KAGGLE_WORK) $(if $(MODEL),--model $(MODEL)) \
-		--out $(KAGGLE_OUT)
+		--out $(KAGGLE_OUT) --user $(KAGGLE_USER)
 
 lint: $(BIN)/.installed-lint ## ruff lint and format check
 	$(BIN)/ruff check .

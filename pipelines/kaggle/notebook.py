@@ -49,9 +49,20 @@ def find_package():
     raise FileNotFoundError(f"no hms_package.json under {KAGGLE_INPUT}: attach the package dataset")
 
 
+def find_in_package(name):
+    # the upload may have moved a folder (a --dir-mode archive unpacked one level deeper)
+    found = sorted(PACKAGE.rglob(name))
+    if not found:
+        raise FileNotFoundError(f"no {name} under {PACKAGE}: upload the whole package folder")
+    return found[0].parent
+
+
 PACKAGE = find_package()
 MANIFEST = json.loads((PACKAGE / "hms_package.json").read_text())
+WHEELS = find_in_package(MANIFEST["project"]["wheel"])
 BUNDLE = PACKAGE / MANIFEST["bundle"]["path"]
+if not (BUNDLE / "bundle.json").is_file():
+    BUNDLE = find_in_package("bundle.json")
 print("package:", PACKAGE, "| bundle:", BUNDLE.name, "| built with:", MANIFEST["built_with"])
 """,
     """\
@@ -59,8 +70,8 @@ print("package:", PACKAGE, "| bundle:", BUNDLE.name, "| built with:", MANIFEST["
 # the allowed ranges are kept.
 if os.environ.get("HMS_PIP_INSTALL", "1") != "0":
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-index", "--find-links",
-         str(PACKAGE / "wheels"), "--no-warn-script-location", MANIFEST["project"]["requirement"]],
+        [sys.executable, "-m", "pip", "install", "--no-index", "--find-links", str(WHEELS),
+         "--no-warn-script-location", MANIFEST["project"]["requirement"]],
         check=True,
     )  # fmt: skip
 """,

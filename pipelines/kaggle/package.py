@@ -189,7 +189,7 @@ def _cmd_kaggle_package(args: argparse.Namespace) -> int:
         f"kaggle-package: {summary.n_wheels} wheels, {summary.megabytes:.0f} MB in "
         f"{summary.seconds:.0f} s"
     )
-    print(f"  dataset (kaggle datasets create -p ... --dir-mode tar): {summary.dataset}")
+    print(f"  dataset (kaggle datasets create -p ... --dir-mode zip): {summary.dataset}")
     print(f"  notebook (kaggle kernels push -p ...): {summary.notebook}")
     print(f"  attach the competition {COMPETITION} and the dataset to the notebook")
     return 0

@@ -372,7 +372,9 @@ def features_section(inputs: ReportInputs, n_rows: int = 600, seed: int = 0) -> 
         parts.append(figure_html(fig, "SHAP per class"))
 
         info = mne.create_info(list(EEG_CHANNELS), SFREQ, "eeg")
-        info.set_montage(mne.channels.make_standard_montage("colin27_1020"))
+        kinds = mne.channels.get_builtin_montages()  # colin27: not in mne <= 1.11
+        kind = "colin27_1020" if "colin27_1020" in kinds else "standard_1020"
+        info.set_montage(mne.channels.make_standard_montage(kind))
         fig, axes = plt.subplots(1, 6, figsize=(18, 3.4))
         for k, (ax, c) in enumerate(zip(axes, CLASSES, strict=True)):
             values = scalp_values(pd.Series(mean_abs[k], index=columns))

@@ -26,6 +26,8 @@ from pipelines.kaggle.notebook import (
 from pipelines.kaggle.package import build_package, pinned_requirements
 
 REPO = Path(__file__).resolve().parents[1]
+# one worker builds the package fixture once for all the tests that use it
+pytestmark = pytest.mark.xdist_group("kaggle_package")
 
 
 @pytest.fixture(scope="module")

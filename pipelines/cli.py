@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pipelines.arguments import finite_float, model_list, storage_url
 from pipelines.config import DATA_DIR_ENV, WORK_DIR_ENV, resolve_data_dir, resolve_work_dir
+from pipelines.kaggle import package as kaggle_package
 from pipelines.recordings import cli as recordings_cli
 
 
@@ -417,6 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_demo_data)
 
     recordings_cli.add_parser(sub)
+    kaggle_package.add_parser(sub)
     from pipelines.runs import add_parser as add_runs
 
     add_runs(sub)

@@ -434,8 +434,15 @@ def _columns_to_array(table: pa.Table, columns: Iterable[str]) -> np.ndarray:
     batch = table.select(columns).combine_chunks().to_batches()
     if not batch:  # a table with no rows has no batch
         return np.empty((0, len(columns)), dtype=np.float32)
-    tensor = batch[0].to_tensor(null_to_nan=True, row_major=False)
-    return tensor.to_numpy().astype(np.float32, copy=False)
+    return _batch_to_array(batch[0]).astype(np.float32, copy=False)
+
+
+def _batch_to_array(batch: pa.RecordBatch) -> np.ndarray:
+    """A record batch as one array shaped (n_rows, n_columns), nulls as NaN."""
+    try:
+        return batch.to_tensor(null_to_nan=True, row_major=False).to_numpy()
+    except (AttributeError, TypeError):  # older pyarrow (14): no to_tensor(null_to_nan=...)
+        return np.column_stack([c.to_numpy(zero_copy_only=False) for c in batch.columns])
 
 
 def read_eeg(path: Path) -> np.ndarray:
@@ -466,7 +473,7 @@ def read_eeg(path: Path) -> np.ndarray:
         for batch in handle.iter_batches(
             batch_size=STREAM_BATCH_ROWS, columns=list(RAW_COLUMNS), use_threads=False
         ):
-            block = batch.to_tensor(null_to_nan=True, row_major=False).to_numpy()
+            block = _batch_to_array(batch)
             out[:, start : start + len(block)] = block.T
             start += len(block)
     except (pa.ArrowException, OSError) as err:

@@ -24,6 +24,24 @@ def model_list(text: str) -> str:
     return ",".join(names)
 
 
+def family_list(text: str) -> list[str]:
+    """``--families``: a comma list of registered feature families.
+
+    >>> family_list("spectral,temporal")
+    ['spectral', 'temporal']
+    """
+    from features.registry import family_names
+
+    names = [name.strip() for name in text.split(",")]
+    unknown = [name for name in names if name not in family_names()]
+    if unknown:
+        shown = ", ".join(repr(name) for name in unknown)
+        raise argparse.ArgumentTypeError(
+            f"unknown feature family {shown}; known: {', '.join(family_names())}"
+        )
+    return names
+
+
 def finite_float(text: str) -> float:
     """A float that is neither NaN nor infinite (``float("nan")`` parses, so it must be
     refused here)."""

@@ -1,24 +1,28 @@
-"""The ``hms`` command line: one subcommand per stage, one convention for paths.
+"""The ``hms`` command line: its arguments, one error path, and the entry point.
 
-Every stage takes ``--data-dir`` (a Kaggle-layout folder; default ``$HMS_DATA_DIR``, else
-``data/demo``) and ``--work-dir`` (where features, models, reports and submissions go; default
-``$HMS_WORK_DIR``, else ``data/``).
+One subcommand per stage (what each does once parsed is in ``pipelines.commands``), one
+convention for paths: every stage takes ``--data-dir`` (a Kaggle-layout folder; default
+``$HMS_DATA_DIR``, else ``data/demo``) and ``--work-dir`` (where features, models, reports and
+submissions go; default ``$HMS_WORK_DIR``, else ``data/``). Every subcommand takes ``--quiet``
+(warnings only, no progress) and ``--verbose`` (debug detail and tracebacks).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import time
 import traceback
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
-from pipelines.arguments import finite_float, model_list, storage_url
-from pipelines.config import DATA_DIR_ENV, WORK_DIR_ENV, resolve_data_dir, resolve_work_dir
+from pipelines import commands
+from pipelines.arguments import family_list, finite_float, model_list, storage_url
+from pipelines.config import DATA_DIR_ENV, WORK_DIR_ENV
 from pipelines.kaggle import package as kaggle_package
+from pipelines.progress import configure_logging
 from pipelines.recordings import cli as recordings_cli
+from pipelines.runs import add_parser as add_runs
+
+Subparsers = argparse._SubParsersAction
 
 
 def _add_dirs(parser: argparse.ArgumentParser, *, work: bool = True) -> None:
@@ -35,260 +39,23 @@ def _add_dirs(parser: argparse.ArgumentParser, *, work: bool = True) -> None:
         )
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from pipelines.kaggle_validate import validate_layout
-
-    data_dir = resolve_data_dir(args.data_dir)
-    start = time.perf_counter()
-    report = validate_layout(data_dir, deep=args.deep, progress=sys.stderr.isatty())
-    for problem in report.problems:
-        print(f"PROBLEM: {problem}")
-    verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
-    print(
-        f"validate {data_dir}: {verdict}; {report.n_train_rows} train rows, "
-        f"{report.n_test_rows} test rows, {report.n_files} signal files checked"
-        f"{' (deep)' if args.deep else ''} in {time.perf_counter() - start:.1f} s"
+def _add_verbosity(parser: argparse.ArgumentParser) -> None:
+    """``--quiet`` and ``--verbose``, on every subcommand (the ones registered by other
+    modules too)."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "-q", "--quiet", action="store_true", help="warnings only: no progress output"
     )
-    return 0 if report.ok else 1
-
-
-def _cmd_score(args: argparse.Namespace) -> int:
-    from pipelines.scoring import score_submission
-
-    report = score_submission(Path(args.solution), Path(args.submission))
-    if args.json:
-        print(json.dumps(report, indent=2))
-        return 0
-    print(f"KL divergence: {report['kl_all']:.6f}  ({report['n_all']} rows)")
-    if report["n_reliable"]:
-        print(
-            f"  rows with >= 10 votes: {report['kl_reliable']:.6f}  ({report['n_reliable']} rows)"
-        )
-    if report["max_row_sum_error"] > 1e-6:
-        print(
-            f"  note: submission rows do not sum to 1 (largest error "
-            f"{report['max_row_sum_error']:.3g}); scored as given, like the competition"
-        )
-    return 0
-
-
-DEMO_MARKER = ".hms-demo-data"
-"""Written into a folder by ``hms demo-data``, which refuses any other non-empty folder."""
-
-
-def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from pipelines.demo.dataset import write_demo_dataset
-    from pipelines.files import claim_output_dir
-
-    out = Path(args.out) if args.out else resolve_data_dir(None)
-    # Never into someone's data (e.g. $HMS_DATA_DIR pointing at a Kaggle folder).
-    claim_output_dir(out, DEMO_MARKER, command="hms demo-data", signs=("demo_truth.csv",))
-    summary = write_demo_dataset(
-        out, n_eegs=args.n_eegs, seed=args.seed, n_jobs=args.n_jobs, progress=not args.quiet
+    group.add_argument(
+        "-v", "--verbose", action="store_true", help="debug detail, and tracebacks on errors"
     )
-    if args.json:
-        print(json.dumps(summary, indent=2, default=str))
-        return 0
-    print(
-        f"demo data: {summary['n_train_eegs']} train EEGs ({summary['n_label_rows']} label rows),"
-        f" {summary['n_test_eegs']} test EEGs; {summary['n_patients']} patients in train and "
-        f"test together, in {summary['seconds']:.1f} s"
-    )
-    for name, path in summary["paths"].items():
-        print(f"  {name}: {path}")
-    if args.compare:
-        from pipelines.demo.realism import run_check
-
-        run_check(Path(args.compare), out, resolve_work_dir(args.work_dir), html_path=args.html)
-    return 0
 
 
-def _cmd_features(args: argparse.Namespace) -> int:
-    from pipelines.features_stage import build_features
-
-    data_dir, work_dir = resolve_data_dir(args.data_dir), resolve_work_dir(args.work_dir)
-    families = args.families.split(",") if args.families else None
-    status = 0
-    for split in args.splits.split(","):
-        summary = build_features(
-            data_dir,
-            work_dir,
-            split=split,
-            families=families,
-            n_jobs=args.n_jobs,
-            backend=args.backend,
-            scheduler=args.scheduler,
-            progress=not args.quiet,
-        )
-        print(
-            f"features {split}: {summary.n_rows} rows x {summary.n_columns} columns from "
-            f"{summary.n_recordings} recordings ({summary.n_computed} computed, "
-            f"{summary.n_cached} from cache, {len(summary.failures)} failed) in "
-            f"{summary.seconds:.1f} s ({summary.windows_per_second:.0f} windows/s computed)"
-        )
-        print(f"  table: {summary.table}")
-        for eeg_id, reason in summary.failures:
-            print(f"  FAILED eeg_id {eeg_id}: {reason}")
-        if summary.failures:
-            print(f"  failures listed in {summary.table.with_name(f'{split}_failures.csv')}")
-            status = 1
-    return status
-
-
-def _print_table(frame, columns, formats) -> None:
-    widths = {
-        c: max(len(c), *(len(formats.get(c, "{}").format(v)) for v in frame[c])) for c in columns
-    }
-    print("  " + "  ".join(c.ljust(widths[c]) for c in columns))
-    for _, row in frame.iterrows():
-        cells = [formats.get(c, "{}").format(row[c]).ljust(widths[c]) for c in columns]
-        print("  " + "  ".join(cells))
-
-
-def _cmd_train(args: argparse.Namespace) -> int:
-    from pipelines.train_stage import train
-
-    summary = train(
-        resolve_data_dir(args.data_dir),
-        resolve_work_dir(args.work_dir),
-        models=tuple(args.models.split(",")),
-        strategy=args.strategy,
-        compare_strategies=args.compare_strategies,
-        n_folds=args.folds,
-        seed=args.seed,
-        families=args.families.split(",") if args.families else None,
-        n_jobs=args.n_jobs,
-        storage=args.storage,
-        use_tuned=not args.defaults,
-        max_rounds=args.max_rounds,
-        progress=not args.quiet,
-    )
-    print(
-        f"train: {summary.n_rows} label rows ({summary.n_reliable} with >= 10 votes) of "
-        f"{summary.n_patients} train patients, {len(summary.folds)} folds, strategy "
-        f"{summary.strategy}, in {summary.seconds:.0f} s"
-    )
-    for kind, source in summary.params_source.items():
-        detail = f" (study {source['study']}, trial {source['trial']})" if "study" in source else ""
-        print(f"  {kind} parameters: {source['source']}{detail}")
-    if summary.strategy_table is not None:
-        print("strategies (out-of-fold KL):")
-        _print_table(
-            summary.strategy_table,
-            ["model", "strategy", "kl_all", "kl_reliable", "kl_one_per_eeg"],
-            {k: "{:.4f}" for k in ("kl_all", "kl_reliable", "kl_one_per_eeg")},
-        )
-    print("cross-validation (out-of-fold KL, patient folds):")
-    _print_table(
-        summary.table,
-        ["model", "kl_all", "kl_reliable", "kl_one_per_eeg", "note"],
-        {k: "{:.4f}" for k in ("kl_all", "kl_reliable", "kl_one_per_eeg")},
-    )
-    print(f"  bundle: {summary.bundle}")
-    return 0
-
-
-def _cmd_tune(args: argparse.Namespace) -> int:
-    from pipelines.tune_stage import tune
-
-    summaries = tune(
-        resolve_data_dir(args.data_dir),
-        resolve_work_dir(args.work_dir),
-        kinds=tuple(args.models.split(",")),
-        n_trials=args.n_trials,
-        n_folds=args.folds,
-        seed=args.seed,
-        storage=args.storage,
-        families=args.families.split(",") if args.families else None,
-        n_jobs=args.n_jobs,
-        timeout_s=args.timeout,
-        max_rounds=args.max_rounds,
-        progress=not args.quiet,
-    )
-    for s in summaries:
-        best = "none yet" if s.best_value is None else f"{s.best_value:.4f}"
-        print(
-            f"tune {s.kind}: study {s.study} holds {s.n_finished} finished trials "
-            f"({s.n_run_now} run now, {s.seconds:.0f} s); best KL (>= 10 votes) {best}"
-        )
-        if s.best_params:
-            print(f"  best parameters: {json.dumps(s.best_params)}")
-        print(f"  storage: {s.storage}")
-    print("make train uses the best parameters found")
-    return 0
-
-
-def _cmd_submit(args: argparse.Namespace) -> int:
-    from pipelines.submit_stage import submit
-
-    summary = submit(
-        resolve_data_dir(args.data_dir),
-        resolve_work_dir(args.work_dir),
-        model_dir=Path(args.model) if args.model else None,
-        out=Path(args.out) if args.out else None,
-        n_jobs=args.n_jobs,
-        progress=not args.quiet,
-    )
-    if summary.warning:
-        print(summary.warning, file=sys.stderr)
-    if args.json:
-        print(json.dumps({"submission": str(summary.path), "rows": summary.n_rows,
-                          "bundle": str(summary.bundle), "seconds": round(summary.seconds, 2),
-                          "warning": summary.warning}, indent=2))  # fmt: skip
-        return 0
-    print(
-        f"submit: {summary.n_rows} test EEGs predicted with {summary.bundle} in "
-        f"{summary.seconds:.1f} s"
-    )
-    print(f"  submission: {summary.path}")
-    return 0
-
-
-def _cmd_predict(args: argparse.Namespace) -> int:
-    from pipelines.submit_stage import Predictor
-    from pipelines.train_stage import latest_bundle
-
-    model = Path(args.model) if args.model else latest_bundle(resolve_work_dir(args.work_dir))
-    predictor = Predictor(model)
-    start = time.perf_counter()
-    probs = predictor.predict(
-        Path(args.eeg), Path(args.spectrogram) if args.spectrogram else None, args.offset
-    )
-    data_dir = Path(args.eeg).resolve().parent.parent  # DATA/{train,test}_eegs/ID.parquet
-    if (data_dir / "train.csv").is_file():
-        from pipelines.provenance import mismatch_warning
-
-        if warning := mismatch_warning(predictor.bundle.meta, data_dir):
-            print(warning, file=sys.stderr)
-    out = {"eeg": args.eeg, "probabilities": probs, "model": str(model)}
-    out["seconds"] = round(time.perf_counter() - start, 4)
-    print(json.dumps(out, indent=2))
-    return 0
-
-
-def _cmd_inspect(args: argparse.Namespace) -> int:
-    from pipelines.report import build_report
-
-    summary = build_report(
-        resolve_data_dir(args.data_dir),
-        resolve_work_dir(args.work_dir),
-        model_dir=Path(args.model) if args.model else None,
-        out=Path(args.out) if args.out else None,
-        ablation=args.ablation,
-        eeg_id=args.eeg_id,
-        sub_id=args.sub_id,
-    )
-    if summary.warning:
-        print(summary.warning, file=sys.stderr)
-    if args.json:
-        print(json.dumps({"index": str(summary.index), "pages": [str(p) for p in summary.pages],
-                          "seconds": round(summary.seconds, 2), "warning": summary.warning},
-                         indent=2))  # fmt: skip
-        return 0
-    what = f"recording view of EEG {args.eeg_id}" if args.eeg_id else "report"
-    print(f"inspect: {what} with {len(summary.pages)} page(s) in {summary.seconds:.1f} s")
-    print(f"  open: {summary.index}")
-    return 0
+def _add_families(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--families", type=family_list, default=None, help="comma list of feature families "
+        "(default: all)",
+    )  # fmt: skip
 
 
 def _add_model_args(p: argparse.ArgumentParser) -> None:
@@ -297,7 +64,7 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--folds", type=int, default=5, help="patient folds (default 5)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--families", default=None, help="feature families (default: all)")
+    _add_families(p)
     p.add_argument("--n-jobs", type=int, default=-1, help="feature workers (default: all)")
     p.add_argument(
         "--storage",
@@ -306,33 +73,27 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
         help="Optuna storage URL (default: sqlite under WORK_DIR/tuning)",
     )
     p.add_argument("--max-rounds", type=int, default=1000, help="boosting rounds at most")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="hms",
-        description="Harmful brain activity classification with gradient-boosted trees "
-        "(HMS Kaggle layout).",
-    )
-    parser.add_argument("--version", action="version", version=f"hms {_version()}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _validate(sub: Subparsers) -> None:
     p = sub.add_parser("validate", help="check a whole Kaggle-layout folder before a long run")
     _add_dirs(p, work=False)
     p.add_argument("--deep", action="store_true", help="also decode every file's data (slower)")
-    p.set_defaults(func=_cmd_validate)
+    p.set_defaults(func=commands._cmd_validate)
 
+
+def _features(sub: Subparsers) -> None:
     p = sub.add_parser("features", help="compute (or reuse) the cached feature tables")
     _add_dirs(p)
     p.add_argument("--splits", default="train,test", help="comma list (default train,test)")
-    p.add_argument("--families", default=None, help="comma list of feature families (default: all)")
+    _add_families(p)
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel workers (default: all)")
     p.add_argument("--backend", default="loky", choices=["loky", "threading", "dask"])
     p.add_argument("--scheduler", default=None, help="dask scheduler address (with --backend dask)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.set_defaults(func=_cmd_features)
+    p.set_defaults(func=commands._cmd_features)
 
+
+def _train(sub: Subparsers) -> None:
     p = sub.add_parser("train", help="patient-fold CV, baselines, blend and a model bundle")
     _add_dirs(p)
     _add_model_args(p)
@@ -352,8 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="use default parameters even if a tuning study exists",
     )
-    p.set_defaults(func=_cmd_train)
+    p.set_defaults(func=commands._cmd_train)
 
+
+def _tune(sub: Subparsers) -> None:
     p = sub.add_parser("tune", help="Optuna study per model on the same patient folds")
     _add_dirs(p)
     _add_model_args(p)
@@ -364,17 +127,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="run until the study holds this many finished trials",
     )
     p.add_argument("--timeout", type=finite_float, default=None, help="seconds per model, at most")
-    p.set_defaults(func=_cmd_tune)
+    p.set_defaults(func=commands._cmd_tune)
 
+
+def _submit(sub: Subparsers) -> None:
     p = sub.add_parser("submit", help="predict test.csv and write a Kaggle submission")
     _add_dirs(p)
     p.add_argument("--model", default=None, help="bundle folder (default: the latest)")
     p.add_argument("--out", default=None, help="CSV path (default WORK_DIR/submissions/...)")
     p.add_argument("--n-jobs", type=int, default=-1)
-    p.add_argument("--quiet", action="store_true")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    p.set_defaults(func=_cmd_submit)
+    p.set_defaults(func=commands._cmd_submit)
 
+
+def _predict(sub: Subparsers) -> None:
     p = sub.add_parser("predict", help="the six probabilities of one EEG file, as JSON")
     p.add_argument("eeg", help="EEG parquet file (Kaggle layout)")
     p.add_argument("--spectrogram", default=None, help="its Kaggle spectrogram parquet file")
@@ -383,8 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--model", default=None, help="bundle folder (default: the latest)")
     p.add_argument("--work-dir", default=None, help="where the latest bundle is looked for")
-    p.set_defaults(func=_cmd_predict)
+    p.set_defaults(func=commands._cmd_predict)
 
+
+def _inspect(sub: Subparsers) -> None:
     p = sub.add_parser("inspect", help="HTML report of a model bundle, or one recording's view")
     _add_dirs(p)
     p.add_argument("--model", default=None, help="bundle folder (default: the latest)")
@@ -397,31 +165,59 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--ablation", action="store_true", help="add CV with each feature family removed (slow)"
     )
-    p.set_defaults(func=_cmd_inspect)
+    p.set_defaults(func=commands._cmd_inspect)
 
+
+def _score(sub: Subparsers) -> None:
     p = sub.add_parser("score", help="KL of a submission against an answer key of vote counts")
     p.add_argument("solution", help="CSV with eeg_id + the six *_vote columns (vote counts)")
     p.add_argument("submission", help="CSV with eeg_id + the six *_vote columns (probabilities)")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
-    p.set_defaults(func=_cmd_score)
+    p.set_defaults(func=commands._cmd_score)
 
+
+def _demo_data(sub: Subparsers) -> None:
     p = sub.add_parser("demo-data", help="generate a demo data set in the Kaggle layout")
     p.add_argument("out", nargs="?", default=None, help="output folder (default: data/demo)")
     p.add_argument("--n-eegs", type=int, default=300, help="train EEGs to generate (default 300)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel workers (default: all cores)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--compare", default=None, help="then run the realism check vs this real folder")
     p.add_argument("--work-dir", default=None, help="feature cache of --compare (default: data/)")
     p.add_argument("--html", default=None, help="with --compare: also write an HTML report here")
-    p.set_defaults(func=_cmd_demo_data)
+    p.set_defaults(func=commands._cmd_demo_data)
 
-    recordings_cli.add_parser(sub)
-    kaggle_package.add_parser(sub)
-    from pipelines.runs import add_parser as add_runs
 
-    add_runs(sub)
+SUBCOMMANDS: tuple[Callable[[Subparsers], object], ...] = (
+    _validate,
+    _features,
+    _train,
+    _tune,
+    _submit,
+    _predict,
+    _inspect,
+    _score,
+    _demo_data,
+    recordings_cli.add_parser,
+    kaggle_package.add_parser,
+    add_runs,
+)
+"""Each registers one subcommand, in the order ``hms --help`` lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hms",
+        description="Harmful brain activity classification with gradient-boosted trees "
+        "(HMS Kaggle layout).",
+    )
+    parser.add_argument("--version", action="version", version=f"hms {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in SUBCOMMANDS:
+        register(sub)
+    for p in sub.choices.values():
+        _add_verbosity(p)
     return parser
 
 
@@ -476,6 +272,7 @@ def _parse(parser: argparse.ArgumentParser, argv) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``hms`` console script; returns the process exit code."""
     args = _parse(build_parser(), argv)
+    configure_logging(-1 if args.quiet else (1 if args.verbose else 0))
     try:
         return args.func(args)
     except KeyboardInterrupt:

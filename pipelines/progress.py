@@ -31,7 +31,6 @@ def configure_logging(verbosity: int = 0) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(level)
-        logger.propagate = False
 
 
 def show_progress() -> bool:

@@ -41,4 +41,3 @@ def test_quiet_and_verbose_set_the_project_loggers_levels():
             logger = logging.getLogger(name)
             logger.handlers[:] = []
             logger.setLevel(logging.NOTSET)
-            logger.propagate = True

@@ -34,7 +34,7 @@ def _add_dirs(parser: argparse.ArgumentParser, *, work: bool = True) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from pipelines.kaggle_io import validate_layout
+    from pipelines.kaggle_validate import validate_layout
 
     data_dir = resolve_data_dir(args.data_dir)
     start = time.perf_counter()
@@ -240,7 +240,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     )
     out = {"eeg": args.eeg, "probabilities": probs, "model": str(model)}
     out["seconds"] = round(time.perf_counter() - start, 4)
-    print(json.dumps(out, indent=2))
+    print(json.dumps(out, indent=2, allow_nan=False))  # NaN is not JSON: refuse, never print it
     return 0
 
 

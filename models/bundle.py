@@ -270,7 +270,6 @@ def load_bundle(path: Path) -> Bundle:
     try:
         models = _load_models(path, document["models"])
         blend = _blend(document, document_path)
-        list(document["feature_config"]["families"])  # what predict computes
     except BundleError:
         raise
     except (KeyError, TypeError, AttributeError, ValueError) as err:

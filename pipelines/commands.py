@@ -242,7 +242,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             print(warning, file=sys.stderr)
     out = {"eeg": args.eeg, "probabilities": probs, "model": str(model)}
     out["seconds"] = round(time.perf_counter() - start, 4)
-    print(json.dumps(out, indent=2))
+    print(json.dumps(out, indent=2, allow_nan=False))  # NaN is not JSON: refuse, never print it
     return 0
 
 

@@ -46,7 +46,7 @@ from features.windows import (
 )
 from models.labels import VOTE_COLUMNS
 from pipelines.config import WorkLayout
-from pipelines.files import write_atomic, write_text_atomic
+from pipelines.files import write_atomic, write_text_atomic, write_text_if_changed
 from pipelines.kaggle_io import (
     DataError,
     KaggleLayout,
@@ -441,11 +441,6 @@ def _assemble(
     return n_rows, n_columns
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        write_text_atomic(path, text)
-
-
 def build_features(
     data_dir: Path,
     work_dir: Path,
@@ -469,7 +464,7 @@ def build_features(
     paths = feature_paths(work_dir, data_dir, split, family_list)
     paths.root.mkdir(parents=True, exist_ok=True)
     config = {"data_dir": str(Path(data_dir).resolve()), **feature_config(family_list)}
-    _write_if_changed(paths.config, json.dumps(config, indent=2))
+    write_text_if_changed(paths.config, json.dumps(config, indent=2))
     rows = label_rows(layout, split)
     tasks = make_tasks(layout, split, rows, paths, family_list)
     pending = [t for t in tasks if not t.part_path.exists()]
@@ -500,7 +495,7 @@ def build_features(
         paths.table.unlink()  # never leave an older table standing in for this run's
     if failures:
         frame = pd.DataFrame(failures, columns=["eeg_id", "reason"]).sort_values("eeg_id")
-        _write_if_changed(paths.failures, frame.to_csv(index=False))
+        write_text_if_changed(paths.failures, frame.to_csv(index=False))
     elif paths.failures.exists():
         paths.failures.unlink()
     return FeatureSummary(

@@ -26,6 +26,14 @@ def write_text_atomic(path: Path, text: str) -> None:
     write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def write_text_if_changed(path: Path, text: str) -> None:
+    """``write_text_atomic`` unless the file already holds ``text`` (a rerun writes nothing,
+    so it does not fail on a full disk that holds everything it needs)."""
+    path = Path(path)
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        write_text_atomic(path, text)
+
+
 def unique_run_dir(parent: Path, when: datetime | None = None) -> Path:
     """Create and return a new folder ``parent/{YYYYmmdd-HHMMSS}-{n}`` (UTC time, then the
     first counter ``n`` from 1 whose folder did not exist).

@@ -367,7 +367,7 @@ STREAM_BATCH_ROWS = 2**16
 STREAM_BUFFER_BYTES = 2**20
 
 
-def _open_checked(
+def open_checked(
     path: Path, expected: tuple[str, ...], what: str, *, whole: bool = False
 ) -> tuple[pq.ParquetFile, list[str]]:
     """Open a parquet file and check its columns: exactly ``expected`` (in any order), all
@@ -398,21 +398,6 @@ def _open_checked(
             name = names[schema.types.index(kind)]
             raise DataError(f"{path}: column {name} has type {kind}; expected float32 numbers")
     return handle, names
-
-
-@dataclass(frozen=True)
-class ParquetInfo:
-    """What the metadata of a checked parquet file says, without reading its data."""
-
-    path: Path
-    n_rows: int
-
-
-def inspect_eeg(path: Path) -> ParquetInfo:
-    """Open an EEG parquet file, check its schema (20 numeric columns) and count its rows."""
-    path = Path(path)
-    handle, _ = _open_checked(path, RAW_COLUMNS, "EEG")
-    return ParquetInfo(path, handle.metadata.num_rows)
 
 
 def _read_table(
@@ -456,7 +441,7 @@ def read_eeg(path: Path) -> np.ndarray:
     """
     path = Path(path)
     small = path.is_file() and path.stat().st_size <= WHOLE_FILE_BYTES
-    handle, names = _open_checked(path, RAW_COLUMNS, "EEG", whole=small)
+    handle, names = open_checked(path, RAW_COLUMNS, "EEG", whole=small)
     n_rows = handle.metadata.num_rows
     if n_rows == 0:
         raise DataError(
@@ -500,7 +485,7 @@ SPECTROGRAM_FILE_COLUMNS = ("time", *SPECTROGRAM_COLUMNS)
 def read_spectrogram_times(path: Path) -> np.ndarray:
     """The ``time`` column (seconds, float64) of a spectrogram file, checked to increase."""
     path = Path(path)
-    handle, names = _open_checked(path, SPECTROGRAM_FILE_COLUMNS, "spectrogram")
+    handle, names = open_checked(path, SPECTROGRAM_FILE_COLUMNS, "spectrogram")
     table = _read_table(handle, names, ["time"], path, "spectrogram")
     return _spectrogram_times(path, table)
 
@@ -517,7 +502,7 @@ def read_spectrogram(path: Path) -> tuple[np.ndarray, np.ndarray]:
         infinite values turned into NaN (missing).
     """
     path = Path(path)
-    handle, names = _open_checked(path, SPECTROGRAM_FILE_COLUMNS, "spectrogram", whole=True)
+    handle, names = open_checked(path, SPECTROGRAM_FILE_COLUMNS, "spectrogram", whole=True)
     table = _read_table(handle, names, list(SPECTROGRAM_FILE_COLUMNS), path, "spectrogram")
     times = _spectrogram_times(path, table)
     power = np.ascontiguousarray(_columns_to_array(table, SPECTROGRAM_COLUMNS))

@@ -15,15 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from features.montage import SFREQ
+from features.montage import RAW_COLUMNS, SFREQ
 from features.windows import WindowError, check_eeg_windows, spectrogram_slice_rows
 from pipelines.kaggle_io import (
     TRAIN_OFFSETS,
     DataError,
     KaggleLayout,
-    ParquetInfo,
     csv_line,
-    inspect_eeg,
+    open_checked,
     read_eeg,
     read_sample_submission,
     read_spectrogram,
@@ -31,6 +30,22 @@ from pipelines.kaggle_io import (
     read_test_labels,
     read_train_labels,
 )
+
+
+@dataclass(frozen=True)
+class ParquetInfo:
+    """What the metadata of a checked parquet file says, without reading its data."""
+
+    path: Path
+    n_rows: int
+
+
+def inspect_eeg(path: Path) -> ParquetInfo:
+    """Open an EEG parquet file, check its schema (20 numeric columns) and count its rows."""
+    path = Path(path)
+    handle, _ = open_checked(path, RAW_COLUMNS, "EEG")
+    return ParquetInfo(path, handle.metadata.num_rows)
+
 
 # --- window checks against the label table --------------------------------------------------
 

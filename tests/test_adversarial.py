@@ -187,8 +187,13 @@ def _truncate(bundle: Path) -> None:
 
 
 def _garbage(bundle: Path) -> None:
-    (bundle / "lightgbm_stage1.txt").write_text("not a model\n" * 20)
+    (bundle / "lightgbm_stage1.txt").write_text("not a model\n" * 20 + "end of trees\n")
     write_manifest(bundle)
+
+
+def _cut_with_manifest(bundle: Path) -> None:
+    _truncate(bundle)
+    write_manifest(bundle)  # the hash matches, the file is still cut short
 
 
 def _drop_key(bundle: Path) -> None:
@@ -209,11 +214,12 @@ def _zero_temperature(bundle: Path) -> None:
     [
         (_truncate, "bundle", "damaged or was edited (lightgbm_stage1.txt differs"),
         (_garbage, "lightgbm_stage1.txt", "cannot load the lightgbm model"),
+        (_cut_with_manifest, "lightgbm_stage1.txt", "the lightgbm model is cut short"),
         (_drop_key, "bundle.json", "missing or malformed entry 'models'"),
         (_json_syntax, "bundle.json", "not valid JSON"),
         (_zero_temperature, "bundle.json", "temperature > 0"),
     ],
-    ids=["truncated model", "garbage model", "missing key", "json syntax", "temperature 0"],
+    ids=["truncated", "garbage", "cut, manifest redone", "missing key", "json syntax", "T 0"],
 )
 def test_damaged_bundles_are_refused_naming_the_file(
     trained, pristine, tmp_path, capsys, damage, names, fragment
@@ -440,7 +446,10 @@ def test_feature_workers_stop_when_the_stage_is_killed(tmp_path):
         time.sleep(0.5)
         workers = [p for p in _children(stage.pid) if "Loky" in _cmdline(p)]
     assert workers, "no worker processes appeared"
-    time.sleep(1.0)  # let them start a task (and their watch)
+    parts = tmp_path / "work" / "features"
+    while time.monotonic() < deadline and len(list(parts.rglob("*.arrow"))) < 4:
+        time.sleep(0.2)  # the workers have run tasks (and started their watch)
+    assert stage.poll() is None, "the stage finished before it could be killed"
     os.kill(stage.pid, signal.SIGKILL)
     stage.wait()
     deadline = time.monotonic() + 15

@@ -110,6 +110,7 @@ def test_bundle_round_trip_and_column_mismatch(tmp_path):
         "catboost_stage2.cbm",
         "features.json",
         "lightgbm_stage1.txt",
+        "manifest.json",
     ]
     loaded = load_bundle(path)
     expected = blend.apply({k: m.predict(X) for k, m in models.items()})

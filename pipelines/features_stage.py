@@ -16,7 +16,6 @@ rerun (or a run restarted after a kill) computes only what is missing or changed
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -46,6 +45,7 @@ from features.windows import (
 )
 from models.labels import VOTE_COLUMNS
 from pipelines.config import WorkLayout
+from pipelines.feature_table import PACKED_COLUMN, assemble_table, cached_table
 from pipelines.files import write_atomic, write_text_atomic, write_text_if_changed
 from pipelines.kaggle_io import (
     DataError,
@@ -69,7 +69,6 @@ TRAIN_KEYS = (
     "spectrogram_label_offset_seconds",
 )
 TEST_KEYS = ("eeg_id", "spectrogram_id", "patient_id")
-PACKED_COLUMN = "__features__"
 PART_FORMAT = 2
 """Bump when the layout of a part file changes, so old parts are not read."""
 META_COLUMNS = frozenset((*TRAIN_KEYS, *TEST_KEYS, *VOTE_COLUMNS))
@@ -364,81 +363,28 @@ class FeatureSummary:
         return self.n_windows_computed / self.seconds if self.seconds > 0 else float("nan")
 
 
-def _unpack(table: pa.Table, names_dir: Path) -> pa.Table:
-    """Key columns, then one named float32 column per feature (from the packed column)."""
-    names_hash = table.schema.metadata[b"feature_names"].decode()
-    names = json.loads((names_dir / f"{names_hash}.json").read_text())
-    packed = table.column(PACKED_COLUMN).combine_chunks()
-    matrix = packed.flatten().to_numpy().reshape(len(table), len(names))
-    keys = table.drop_columns([PACKED_COLUMN])
-    columns = [pa.array(matrix[:, j]) for j in range(len(names))]
-    return pa.Table.from_arrays([*keys.columns, *columns], names=[*keys.column_names, *names])
-
-
 def _parts_signature(tasks: list[RecordingTask], failed: set[int]) -> bytes:
     """Which parts a table is made of (their names hash their inputs)."""
     return _short_hash([t.part_path.name for t in tasks if t.eeg_id not in failed]).encode()
 
 
-def _cached_table(out: Path, signature: bytes) -> tuple[int, int] | None:
-    """(rows, columns) of the table at ``out`` if it was assembled from exactly these parts."""
-    try:
-        metadata = pq.read_metadata(out)
-    except (OSError, pa.ArrowException):
-        return None
-    if (metadata.metadata or {}).get(SIGNATURE_KEY) != signature:
-        return None
-    return metadata.num_rows, metadata.num_columns
-
-
-SIGNATURE_KEY = b"hms_parts"
-
-
-def _assemble(
-    tasks: list[RecordingTask], failed: set[int], out: Path, rows_per_group: int = 2048
-) -> tuple[int, int]:
-    """Stream the finished parts into one parquet table (atomically): rows grouped by EEG, EEGs
-    in order of first appearance in the label file, rows of an EEG in file order;
-    a row group every ``rows_per_group`` rows so memory stays bounded."""
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    writer: pq.ParquetWriter | None = None
-    pending: list[pa.Table] = []
-    n_rows = n_columns = 0
-
-    def flush() -> None:
-        nonlocal writer, n_columns
-        if not pending:
-            return
-        table = _unpack(pa.concat_tables(pending), tasks[0].names_dir)
-        pending.clear()
-        if writer is None:
-            schema = table.schema.with_metadata({SIGNATURE_KEY: _parts_signature(tasks, failed)})
-            # Feature values rarely repeat: dictionary pages cost time and space for nothing.
-            writer = pq.ParquetWriter(tmp, schema, use_dictionary=False)
-            n_columns = table.num_columns
-        writer.write_table(table)
-
-    try:
-        for task in tasks:
-            if task.eeg_id in failed:
-                continue
-            table = feather.read_table(task.part_path, memory_map=False)
-            pending.append(table)
-            n_rows += table.num_rows
-            if sum(t.num_rows for t in pending) >= rows_per_group:
-                flush()
-        flush()
-        if writer is None:
-            return 0, 0
-        writer.close()  # writes the footer: may fail on a full disk
-        os.replace(tmp, out)
-    except BaseException:
-        if writer is not None:
-            with contextlib.suppress(Exception):
-                writer.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    return n_rows, n_columns
+def _compute(
+    pending: list[RecordingTask], bar: Progress, n_jobs: int, backend: str, scheduler: str | None
+) -> tuple[list[tuple[int, str]], int]:
+    """Run the pending recordings; their failures (eeg_id, reason) and the windows computed."""
+    failures: list[tuple[int, str]] = []
+    n_windows_computed = 0
+    by_id = {t.eeg_id: t for t in pending}
+    # Longest recordings first, so no worker is left finishing a long one alone at the end
+    # (the table's row order does not depend on the order of computation).
+    by_size = sorted(pending, key=lambda t: len(t.rows), reverse=True)
+    for outcome in _iterate(by_size, n_jobs, backend, scheduler):
+        if outcome.error:
+            failures.append((outcome.eeg_id, outcome.error))
+        elif not outcome.cached:
+            n_windows_computed += outcome.n_rows
+        bar.update(len(by_id[outcome.eeg_id].rows))
+    return failures, n_windows_computed
 
 
 def build_features(
@@ -470,27 +416,16 @@ def build_features(
     pending = [t for t in tasks if not t.part_path.exists()]
     n_cached = len(tasks) - len(pending)
 
-    failures: list[tuple[int, str]] = []
-    n_windows_computed = 0
-    bar = Progress(len(rows), f"{split} features", unit="win", enabled=progress)
-    bar.update(len(rows) - sum(len(t.rows) for t in pending))
-    by_id = {t.eeg_id: t for t in tasks}
-    # Longest recordings first, so no worker is left finishing a long one alone at the end
-    # (the table's row order does not depend on the order of computation).
-    by_size = sorted(pending, key=lambda t: len(t.rows), reverse=True)
-    for outcome in _iterate(by_size, n_jobs, backend, scheduler):
-        if outcome.error:
-            failures.append((outcome.eeg_id, outcome.error))
-        elif not outcome.cached:
-            n_windows_computed += outcome.n_rows
-        bar.update(len(by_id[outcome.eeg_id].rows))
-    bar.close()
-
+    with Progress(len(rows), f"{split} features", unit="win", enabled=progress) as bar:
+        bar.update(len(rows) - sum(len(t.rows) for t in pending))
+        failures, n_windows_computed = _compute(pending, bar, n_jobs, backend, scheduler)
     failed = {eeg_id for eeg_id, _ in failures}
     # A table already assembled from these very parts is not rewritten (a rerun on a full
     # disk that holds everything it needs must not fail).
-    cached = _cached_table(paths.table, _parts_signature(tasks, failed))
-    n_rows, n_columns = cached or _assemble(tasks, failed, paths.table)
+    signature = _parts_signature(tasks, failed)
+    done = [t.part_path for t in tasks if t.eeg_id not in failed]
+    cached = cached_table(paths.table, signature)
+    n_rows, n_columns = cached or assemble_table(done, paths.names, paths.table, signature)
     if n_rows == 0 and paths.table.exists():
         paths.table.unlink()  # never leave an older table standing in for this run's
     if failures:

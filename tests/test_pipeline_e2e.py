@@ -180,6 +180,16 @@ def test_submit_on_the_real_test_eeg_with_a_demo_model(trained, real_mini, capsy
     assert out.parent != work / "submissions" / dataset_key(data)  # one file per data set
     sub = pd.read_csv(out)
     assert sub["eeg_id"].tolist() == [3911565283]
+    eeg = real_mini / "test_eegs" / "3911565283.parquet"
+    spec = (
+        real_mini
+        / "test_spectrograms"
+        / f"{pd.read_csv(real_mini / 'test.csv')['spectrogram_id'].iloc[0]}.parquet"
+    )
+    assert main(["predict", str(eeg), "--spectrogram", str(spec), "--work-dir", str(work)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("warning: model ") and "'hms_real_mini'" in captured.err
+    assert "probabilities" in json.loads(captured.out)
     assert np.isclose(sub[list(VOTE_COLUMNS)].to_numpy().sum(), 1)
 
 

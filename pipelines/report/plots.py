@@ -33,6 +33,8 @@ def pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # Wide figures are shown scaled down to the page (about 0.75x): text large enough to read.
+    plt.rcParams.update({"font.size": 12, "axes.titlesize": 13, "legend.fontsize": 10})
     return plt
 
 

@@ -93,12 +93,12 @@ def _scores_figure(cv: dict) -> Html:
         axes[0].bar(x + i * width, values, width, label=name)
     axes[0].set_xticks(x + width * (len(names) - 1) / 2, class_names())
     axes[0].set(title="KL contribution by class (all rows)", ylabel="mean KL term")
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=10)
     for name in names:
         buckets = cv["per_vote_bucket"][name]
         axes[1].plot([b[0] for b in buckets], [b[2] for b in buckets], marker="o", label=name)
     axes[1].set(title="KL by votes per row", xlabel="votes", ylabel="KL")
-    axes[1].legend(fontsize=8)
+    axes[1].legend(fontsize=10)
     for name, folds in cv.get("per_fold", {}).items():
         fold_ids = [f["fold"] for f in folds]
         axes[2].plot(fold_ids, [f["kl_all"] for f in folds], marker="o", label=f"{name} (all)")
@@ -111,7 +111,7 @@ def _scores_figure(cv: dict) -> Html:
         )
     axes[2].set(title="KL by fold", xlabel="fold", ylabel="KL")
     axes[2].xaxis.get_major_locator().set_params(integer=True)
-    axes[2].legend(fontsize=8)
+    axes[2].legend(fontsize=10)
     return figure_html(fig, "scores by class, vote count and fold")
 
 
@@ -135,7 +135,7 @@ def _plot_confusion(ax, fig, confusion: np.ndarray) -> None:
                 f"{rates[i, j]:.2f}\n({int(confusion[i, j])})",
                 ha="center",
                 va="center",
-                fontsize=7,
+                fontsize=9,
                 color="white" if rates[i, j] > 0.5 else "black",
             )
     ax.set(
@@ -165,7 +165,7 @@ def _plot_reliability(ax, target: np.ndarray, pred: np.ndarray) -> None:
         xlim=(0, 1),
         ylim=(0, 1),
     )
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=10)
 
 
 def behaviour_section(oof: pd.DataFrame) -> Html:

@@ -159,3 +159,15 @@ def bundle_for_data(work_dir: Path, data_dir: Path) -> Path:
         if same_dataset(bundle_dataset(path), current):
             return path
     return latest
+
+
+def recording_warning(bundle_path: Path) -> str | None:
+    """One line for ``hms annotate``: the bundle was trained on generated data (or does not say
+    on what), so its probabilities on a real recording mean little; else None."""
+    trained = bundle_dataset(bundle_path)
+    if trained is not None and not trained.get("generated"):
+        return None
+    return (
+        f"warning: model {Path(bundle_path).name} was trained on {describe(trained)}; "
+        "its probabilities on real recordings are not a clinical reading"
+    )

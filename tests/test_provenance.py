@@ -95,3 +95,18 @@ def test_test_like_rows_are_one_reliable_row_per_eeg():
         }
     )
     assert like_test_mask(frame).tolist() == [False, True, False, True, False]
+
+
+def test_annotate_warns_when_the_bundle_was_trained_on_generated_data(tmp_path):
+    import json
+
+    from pipelines.provenance import recording_warning
+
+    bundle = tmp_path / "run-1"
+    bundle.mkdir()
+    (bundle / "bundle.json").write_text(json.dumps({"dataset": {"generated": True, "name": "d"}}))
+    assert "generated demo data 'd'" in recording_warning(bundle)
+    (bundle / "bundle.json").write_text(json.dumps({"dataset": {"generated": False, "name": "r"}}))
+    assert recording_warning(bundle) is None
+    (bundle / "bundle.json").write_text("{}")
+    assert "an unrecorded data set" in recording_warning(bundle)

@@ -153,10 +153,13 @@ def annotate_files(
 
 def _cmd_annotate(args: argparse.Namespace) -> int:
     from pipelines.config import resolve_work_dir
+    from pipelines.provenance import recording_warning
     from pipelines.train_stage import latest_bundle
 
     work_dir = resolve_work_dir(args.work_dir)
     model = Path(args.model) if args.model else latest_bundle(work_dir)
+    if note := recording_warning(model):
+        print(note, file=sys.stderr)
     out_root = Path(args.out) if args.out else work_dir / "annotations"
     paths = [Path(p) for p in args.paths]
     if not find_recordings(paths):

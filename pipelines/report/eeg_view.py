@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from features.montage import BIPOLAR_NAMES, CHAINS, SFREQ, to_bipolar
-from features.windows import CENTRE_SEC, EEG_WINDOW_SEC, apply_nan_policy
+from features.montage import BIPOLAR_NAMES, CHAINS, SFREQ
+from features.windows import CENTRE_SEC, EEG_WINDOW_SEC, clean_bipolar
 from pipelines.report.html import Html, join, render
 from pipelines.report.plots import figure_html, pyplot
 
@@ -35,12 +35,13 @@ def trace_layout() -> tuple[list[str], np.ndarray]:
 
 def window_traces(raw: np.ndarray, offset_sec: float) -> np.ndarray:
     """(19, 10_000) microvolts: the 18 bipolar derivations then the EKG, of the 50 s window
-    at ``offset_sec`` (NaN policy applied; short recordings padded with NaN)."""
+    at ``offset_sec``, cleaned as the features see them (``clean_bipolar``); short recordings
+    are padded with NaN."""
     start = int(round(offset_sec * SFREQ))
     n = int(EEG_WINDOW_SEC * SFREQ)
-    clean = apply_nan_policy(raw[:19])
-    bipolar = to_bipolar(clean.x)[:, start : start + n]
-    ekg = np.nan_to_num(raw[19, start : start + n].astype(np.float64))
+    clean = clean_bipolar(raw)
+    bipolar = clean.eeg[:, start : start + n]
+    ekg = clean.ekg[start : start + n].astype(np.float64)
     out = np.full((len(BIPOLAR_NAMES) + 1, n), np.nan)
     out[:-1, : bipolar.shape[1]] = bipolar
     out[-1, : ekg.shape[0]] = ekg - np.median(ekg) if ekg.size else ekg

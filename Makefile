@@ -24,7 +24,7 @@ DIRS = $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WORK_DIR),--work-dir $(WO
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo demo-data validate features train tune submit inspect bench test lint \
-	format data clean
+	format data clean bench-train
 
 help: ## list the targets
 	@echo "usage: make TARGET [DATA_DIR=path] [WORK_DIR=path]"
@@ -75,6 +75,9 @@ submit: install ## predict DATA_DIR/test.csv with the latest bundle -> WORK_DIR/
 
 inspect: install ## HTML report of the latest bundle -> WORK_DIR/reports/{run}/index.html
 	$(BIN)/hms inspect $(DIRS) $(if $(MODEL),--model $(MODEL)) $(if $(EEG_ID),--eeg-id $(EEG_ID))
+
+bench-train: install $(DEMO_DIR)/.complete ## training seconds per stage and peak RSS at 1/8, 1/2 and the Kaggle size (106,800 rows) built from the demo table
+	$(BIN)/python -m pipelines.bench_train --data-dir $(DEMO_DIR) --work-dir $(DEMO_WORK)
 
 bench: install ## benchmark feature extraction: windows/s, vs mne-features, peak RSS (~12 min)
 	$(BIN)/python -m pipelines.bench

@@ -30,7 +30,7 @@ DIRS = $(if $(DATA_DIR),--data-dir $(DATA_DIR)) $(if $(WORK_DIR),--work-dir $(WO
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo demo-data validate features train tune submit inspect runs bench \
-	bench-annotate test lint format data clean test-lowest test-kaggle kaggle-package
+	bench-annotate bench-train test lint format data clean test-lowest test-kaggle kaggle-package
 
 help: ## list the targets
 	@echo "usage: make TARGET [DATA_DIR=path] [WORK_DIR=path]"
@@ -90,6 +90,9 @@ inspect: install ## HTML report of the latest bundle -> WORK_DIR/reports/{run}/i
 
 runs: install ## list the model bundles (date, data set, rows, test-like CV, which is LATEST)
 	$(BIN)/hms runs $(if $(WORK_DIR),--work-dir $(WORK_DIR))
+
+bench-train: $(BIN)/.installed-bench $(DEMO_DIR)/.complete ## training seconds per stage and peak RSS at 1/8, 1/2 and the Kaggle size (106,800 rows) built from the demo table
+	$(BIN)/python -m pipelines.bench_train --data-dir $(DEMO_DIR) --work-dir $(DEMO_WORK)
 
 bench: $(BIN)/.installed-bench ## feature extraction: windows/s, vs mne-features, peak RSS; 1,000 test EEGs
 	$(BIN)/python -m pipelines.bench $(if $(wildcard $(LABELS_CSV)),--labels $(LABELS_CSV))

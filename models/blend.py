@@ -61,3 +61,43 @@ def fit_blend(
     result = minimize(loss, theta0, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-7})
     w, t = unpack(result.x)
     return Blend(names, tuple(float(v) for v in w), t)
+
+
+def blend_out_of_fold(
+    predictions: dict[str, np.ndarray],
+    votes: np.ndarray,
+    folds: np.ndarray,
+    fit_rows: np.ndarray,
+    *,
+    min_rows: int = 20,
+) -> tuple[np.ndarray, Blend]:
+    """Nested blend: each fold's rows are blended with weights fitted on the other folds.
+
+    Parameters
+    ----------
+    predictions : dict of arrays, shape (n_rows, n_classes)
+        Out-of-fold predictions of each model.
+    votes : array, shape (n_rows, n_classes)
+    folds : array, shape (n_rows,)
+    fit_rows : array of bool, shape (n_rows,)
+        Rows the weights may be fitted on (e.g. the >= 10-vote rows); where a fold's
+        complement holds fewer than ``min_rows`` of them, all its rows are used.
+
+    Returns
+    -------
+    oof : array, shape (n_rows, n_classes)
+        Blended predictions, none of them from weights fitted on its own fold.
+    blend : Blend
+        Weights fitted on every allowed row (for the bundle).
+    """
+    out = np.zeros_like(next(iter(predictions.values())), dtype=np.float64)
+    for fold in np.unique(folds):
+        val = folds == fold
+        fit = ~val & fit_rows
+        if fit.sum() < min_rows:
+            fit = ~val
+        blend = fit_blend({k: v[fit] for k, v in predictions.items()}, votes[fit])
+        out[val] = blend.apply({k: v[val] for k, v in predictions.items()})
+    rows = fit_rows if fit_rows.sum() >= min_rows else np.ones(len(votes), dtype=bool)
+    final = fit_blend({k: v[rows] for k, v in predictions.items()}, votes[rows])
+    return out, final

@@ -5,8 +5,9 @@ A *strategy* says how the noisy low-vote rows are treated:
 - ``weighted``: rows are weighted by ``min(total_votes, 10) / 10`` (a 3-vote row counts 0.3);
 - ``two_stage``: a first model on every row, then a second one on the rows with >= 10 votes
   that starts from the first one's scores (a fine-tuning pass on the reliable population).
-Early stopping uses the validation fold (as is usual in Kaggle CV); the final model is
-trained on every row for the mean of the folds' best round counts.
+Early stopping never looks at the rows it is scored on: each fold stops on an inner patient
+split of its training folds; the final model is trained on every row for the mean of the
+folds' best round counts. Label groups (``models.groups``) say how repeated windows count.
 """
 
 from __future__ import annotations
@@ -18,14 +19,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from models.folds import consensus_folds
 from models.gbdt import MODEL_KINDS, softmax
+from models.groups import group_weight, training_rows
 from models.labels import RELIABLE_MIN_VOTES, votes_to_probabilities
 from models.metric import kl_divergence_rows, kl_report, kl_terms
+from models.progress import FitProgress
 
 STRATEGIES = ("plain", "weighted", "two_stage")
 DEFAULT_STRATEGY = "weighted"
 """Chosen by CV on the demo data (see the README's training section)."""
+DEFAULT_GROUPS = "weight"
+"""How repeated windows of one label count (``models.groups``); chosen by CV and speed on the
+demo data (see the README's training section)."""
 SECOND_STAGE_LR_FACTOR = 0.5
+INNER_FOLDS = 5
+"""A fold's early-stopping rows: one of this many patient folds of its training rows."""
 PROB_FLOOR = 1e-4
 """Predictions are mixed with this much of the uniform distribution, so a class absent from
 a training fold (predicted ~0) cannot cost ~34 nats on a row that has votes for it."""
@@ -66,8 +75,11 @@ def _validation(eval_set, strategy: str) -> dict:
     """Early-stopping arguments of a first stage (``{}`` without a validation set)."""
     if eval_set is None:
         return {}
-    Xv, vv = eval_set
-    return {"eval_set": (Xv, votes_to_probabilities(vv), vote_weight(vv.sum(axis=1), strategy))}
+    Xv, vv, *extra = eval_set
+    weight = vote_weight(vv.sum(axis=1), strategy)
+    if extra and extra[0] is not None:
+        weight = weight * extra[0]
+    return {"eval_set": (Xv, votes_to_probabilities(vv), weight)}
 
 
 def _second_stage_validation(fitted: FittedModel, eval_set) -> dict | None:
@@ -75,7 +87,7 @@ def _second_stage_validation(fitted: FittedModel, eval_set) -> dict | None:
     from the first stage's scores; None when there are too few of them."""
     if eval_set is None:
         return {}
-    Xv, vv = eval_set
+    Xv, vv, *_ = eval_set
     keep = vv.sum(axis=1) >= RELIABLE_MIN_VOTES
     if keep.sum() < 5:
         return None
@@ -86,7 +98,7 @@ def _second_stage_validation(fitted: FittedModel, eval_set) -> dict | None:
 
 
 def _add_second_stage(
-    fitted: FittedModel, X, votes, *, params: dict, seed: int, n_rounds: int, eval_set
+    fitted: FittedModel, X, votes, *, params: dict, seed: int, n_rounds: int, eval_set, weight
 ) -> FittedModel:
     """Fine-tune on the reliable rows from the first stage's scores (``two_stage``)."""
     reliable = votes.sum(axis=1) >= RELIABLE_MIN_VOTES
@@ -100,6 +112,7 @@ def _add_second_stage(
     second = MODEL_KINDS[fitted.kind].fit(
         X[reliable],
         votes_to_probabilities(votes[reliable]),
+        weight=None if weight is None else weight[reliable],
         params=_second_params(params),
         n_rounds=n_rounds,
         seed=seed + 1,
@@ -120,27 +133,44 @@ def fit_model(
     params: dict,
     seed: int,
     n_rounds: int | list[int] = 1000,
-    eval_set: tuple[np.ndarray, np.ndarray] | None = None,
+    eval_set: tuple | None = None,
+    row_weight: np.ndarray | None = None,
+    on_round: Callable[[int], None] | None = None,
 ) -> FittedModel:
-    """Fit one model with a strategy. ``eval_set`` = (X_val, votes_val) enables early
-    stopping; without it, ``n_rounds`` (one count per stage) is used as given."""
+    """Fit one model with a strategy.
+
+    ``eval_set`` = ``(X_stop, votes_stop[, weight_stop])`` enables early stopping on those
+    rows; without it, ``n_rounds`` (one count per stage) is used as given. ``row_weight``
+    (shape ``(n_rows,)``, e.g. label-group weights) multiplies the strategy's weights.
+    """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
     rounds = [n_rounds] * 2 if isinstance(n_rounds, int) else list(n_rounds)
+    weight = vote_weight(votes.sum(axis=1), strategy)
+    if row_weight is not None:
+        weight = weight * row_weight
     first = MODEL_KINDS[kind].fit(
         X,
         votes_to_probabilities(votes),
-        weight=vote_weight(votes.sum(axis=1), strategy),
+        weight=weight,
         params=params,
         n_rounds=rounds[0],
         seed=seed,
+        on_round=on_round,
         **_validation(eval_set, strategy),
     )
     fitted = FittedModel(kind, [first.model], [first.best_iteration])
     if strategy != "two_stage":
         return fitted
     return _add_second_stage(
-        fitted, X, votes, params=params, seed=seed, n_rounds=rounds[1], eval_set=eval_set
+        fitted,
+        X,
+        votes,
+        params=params,
+        seed=seed,
+        n_rounds=rounds[1],
+        eval_set=eval_set,
+        weight=row_weight,
     )
 
 
@@ -167,6 +197,80 @@ class CVResult:
         return out
 
 
+def hidden_test_like_rows(votes: np.ndarray, eeg_id: np.ndarray) -> np.ndarray:
+    """Rows like the hidden test's: the first row of each EEG among rows with >= 10 votes.
+
+    Returns a boolean mask, shape (n_rows,).
+    """
+    reliable = np.asarray(votes).sum(axis=1) >= RELIABLE_MIN_VOTES
+    idx = np.flatnonzero(reliable)
+    _, first = np.unique(np.asarray(eeg_id)[idx], return_index=True)
+    mask = np.zeros(len(reliable), dtype=bool)
+    mask[idx[first]] = True
+    return mask
+
+
+def cv_report(votes: np.ndarray, pred: np.ndarray, eeg_id: np.ndarray | None = None) -> dict:
+    """:func:`models.metric.kl_report` plus ``kl_test_like`` (NaN when no row qualifies)
+    and ``n_test_like``: KL on one row per EEG among the >= 10-vote rows."""
+    report = kl_report(votes, pred, eeg_id)
+    if eeg_id is not None:
+        mask = hidden_test_like_rows(votes, eeg_id)
+        per_row = kl_divergence_rows(votes_to_probabilities(votes[mask]), pred[mask])
+        report["kl_test_like"] = float(per_row.mean()) if mask.any() else float("nan")
+        report["n_test_like"] = int(mask.sum())
+    return report
+
+
+def inner_split(
+    train_idx: np.ndarray, patient_id: np.ndarray | None, votes: np.ndarray, seed: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Split training rows by patient into rows to fit and rows to stop early on.
+
+    The stop rows are one of ``INNER_FOLDS`` patient folds of the training rows, so the
+    round count is chosen on patients that are neither trained on nor scored. Without
+    patient ids every row is its own patient; with fewer than 2 patients, no stop rows.
+    """
+    pid = train_idx if patient_id is None else np.asarray(patient_id)[train_idx]
+    n_patients = len(np.unique(pid))
+    if n_patients < 2:
+        return train_idx, None
+    inner = consensus_folds(pid, votes[train_idx], n_folds=min(INNER_FOLDS, n_patients), seed=seed)
+    return train_idx[inner != 0], train_idx[inner == 0]
+
+
+@dataclass(frozen=True)
+class RowInfo:
+    """What cross-validation needs to know about the rows besides features and votes
+    (all shape ``(n_rows,)``; any may be None)."""
+
+    eeg_id: np.ndarray | None = None
+    patient_id: np.ndarray | None = None
+    groups: np.ndarray | None = None
+    offset_sec: np.ndarray | None = None
+
+
+def _fit_fold(kind, X, votes, fit_idx, stop_idx, rows: RowInfo, group_mode, **fit_args):
+    """One fold's model: trained on ``fit_idx`` (label groups applied), stopped on
+    ``stop_idx`` (each label group counted once)."""
+
+    def take(a):
+        return None if a is None else a[fit_idx]
+
+    Xf, vf, wf = training_rows(
+        X[fit_idx], votes[fit_idx], take(rows.groups), group_mode, take(rows.offset_sec)
+    )
+    eval_set = None
+    if stop_idx is not None:
+        ws = (
+            None
+            if rows.groups is None
+            else group_weight(np.unique(rows.groups[stop_idx], return_inverse=True)[1].reshape(-1))
+        )
+        eval_set = (X[stop_idx], votes[stop_idx], ws)
+    return fit_model(kind, Xf, vf, eval_set=eval_set, row_weight=wf, **fit_args)
+
+
 def cross_validate(
     kind: str,
     X: np.ndarray,
@@ -179,26 +283,44 @@ def cross_validate(
     eeg_id: np.ndarray | None = None,
     n_rounds: int = 1000,
     on_fold: Callable[[int, dict], None] | None = None,
+    rows: RowInfo | None = None,
+    group_mode: str = "none",
 ) -> CVResult:
-    """Out-of-fold predictions on patient folds; ``on_fold(fold, scores)`` after each fold
-    (for progress and for Optuna pruning, which may raise to stop early)."""
+    """Out-of-fold predictions on patient folds.
+
+    Each fold's model trains on the other folds minus an inner patient split, on which it
+    stops early (so no scored row chooses its round count). ``rows`` carries the patient
+    ids (inner split), label groups and offsets (``group_mode``, see ``models.groups``).
+    ``on_fold(fold, scores)`` runs after each fold (progress, Optuna pruning; it may raise).
+    """
     start = time.perf_counter()
+    rows = rows or RowInfo(eeg_id=eeg_id)
+    eeg_id = rows.eeg_id if eeg_id is None else eeg_id
     oof = np.zeros((len(X), votes.shape[1]))
     rounds, fold_scores = [], []
-    for fold in np.unique(folds):
+    fold_ids = np.unique(folds)
+    progress = FitProgress(kind, len(fold_ids), n_rounds)
+    for fold in fold_ids:
         val = folds == fold
-        model = fit_model(
+        fit_idx, stop_idx = inner_split(np.flatnonzero(~val), rows.patient_id, votes, seed)
+        progress.start_fold()
+        model = _fit_fold(
             kind,
-            X[~val],
-            votes[~val],
+            X,
+            votes,
+            fit_idx,
+            stop_idx,
+            rows,
+            group_mode,
             strategy=strategy,
             params=params,
             seed=seed + int(fold),
             n_rounds=n_rounds,
-            eval_set=(X[val], votes[val]),
+            on_round=progress.on_round,
         )
+        progress.end_fold(sum(model.rounds))
         oof[val] = model.predict(X[val])
-        scores = kl_report(votes[val], oof[val], None if eeg_id is None else eeg_id[val])
+        scores = cv_report(votes[val], oof[val], None if eeg_id is None else eeg_id[val])
         scores["fold"] = int(fold)
         fold_scores.append(scores)
         rounds.append(model.rounds + [0] * (2 - len(model.rounds)))
@@ -207,8 +329,17 @@ def cross_validate(
     if strategy != "two_stage":
         rounds = [r[:1] for r in rounds]
     result = CVResult(kind, strategy, oof, rounds, fold_scores, time.perf_counter() - start)
-    result.report = kl_report(votes, oof, eeg_id)
+    result.report = cv_report(votes, oof, eeg_id)
     return result
+
+
+def fit_final(
+    kind: str, X, votes, *, rows: RowInfo | None, group_mode: str, **fit_args
+) -> FittedModel:
+    """The model on every row (label groups applied), for a fixed round count."""
+    rows = rows or RowInfo()
+    Xf, vf, wf = training_rows(X, votes, rows.groups, group_mode, rows.offset_sec)
+    return fit_model(kind, Xf, vf, row_weight=wf, **fit_args)
 
 
 def per_class_kl(votes: np.ndarray, pred: np.ndarray) -> np.ndarray:

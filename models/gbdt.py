@@ -13,6 +13,7 @@ stage continue from a first stage's predictions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,11 +106,13 @@ def fit_lightgbm(
     eval_init_margin: np.ndarray | None = None,
     seed: int = 0,
     n_threads: int = 0,
+    on_round: Callable[[int], None] | None = None,
 ) -> FitResult:
     """Train a LightGBM multiclass booster on soft labels (see module docstring).
 
     ``eval_set`` is ``(X_val, probs_val, weight_val)``; with it, training stops after
     ``early_stopping`` rounds without improvement and ``best_iteration`` is kept.
+    ``on_round(rounds_done)`` is called after every round (progress).
     """
     import lightgbm as lgb
 
@@ -134,6 +137,8 @@ def fit_lightgbm(
             lgb.early_stopping(early_stopping, verbose=False),
             lgb.record_evaluation(history),
         ]
+    if on_round is not None:
+        callbacks.append(lambda env: on_round(env.iteration + 1))
     booster = lgb.train(
         full_params, train, num_boost_round=n_rounds, valid_sets=valid_sets, callbacks=callbacks
     )
@@ -173,6 +178,7 @@ def fit_catboost(
     eval_init_margin: np.ndarray | None = None,
     seed: int = 0,
     n_threads: int = -1,
+    on_round: Callable[[int], None] | None = None,
 ) -> FitResult:
     """Train a CatBoost multiclass model on soft labels (see module docstring)."""
     from catboost import CatBoostClassifier, Pool
@@ -197,11 +203,24 @@ def fit_catboost(
             "early_stopping_rounds": early_stopping,
             "use_best_model": True,
         }
+    if on_round is not None:
+        kwargs["callbacks"] = [_CatBoostRounds(on_round)]
     model.fit(train, **kwargs)
     best = model.get_best_iteration() if eval_set is not None else None
     best = n_rounds if best is None else best + 1
     curve = list(model.get_evals_result().get("validation", {}).get("MultiClass", []))
     return FitResult(model, int(best), curve)
+
+
+class _CatBoostRounds:
+    """CatBoost's per-iteration callback, forwarding the rounds done."""
+
+    def __init__(self, on_round: Callable[[int], None]) -> None:
+        self.on_round = on_round
+
+    def after_iteration(self, info) -> bool:
+        self.on_round(int(info.iteration))
+        return True  # keep training
 
 
 def catboost_margin(model, X: np.ndarray, n_rounds: int | None = None) -> np.ndarray:

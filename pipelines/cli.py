@@ -73,6 +73,13 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
         help="Optuna storage URL (default: sqlite under WORK_DIR/tuning)",
     )
     p.add_argument("--max-rounds", type=int, default=1000, help="boosting rounds at most")
+    p.add_argument("--table", default=None, help="train on this feature table (parquet)")
+    p.add_argument(
+        "--groups",
+        default="weight",
+        choices=["none", "weight", "one", "mean"],
+        help="how repeated windows of one label count (default weight)",
+    )
 
 
 def _validate(sub: Subparsers) -> None:

@@ -142,6 +142,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         use_tuned=not args.defaults,
         max_rounds=args.max_rounds,
         progress=not args.quiet,
+        table=Path(args.table) if args.table else None,
+        groups=args.groups,
     )
     print(
         f"train: {summary.n_rows} label rows ({summary.n_reliable} with >= 10 votes) of "
@@ -158,11 +160,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
             ["model", "strategy", "kl_all", "kl_reliable", "kl_one_per_eeg"],
             {k: "{:.4f}" for k in ("kl_all", "kl_reliable", "kl_one_per_eeg")},
         )
-    print("cross-validation (out-of-fold KL, patient folds):")
+    print(
+        "cross-validation (out-of-fold KL, patient folds; headline kl_test_like: one row per "
+        "EEG among the >= 10-vote rows):"
+    )
     _print_table(
         summary.table,
-        ["model", "kl_all", "kl_reliable", "kl_one_per_eeg", "note"],
-        {k: "{:.4f}" for k in ("kl_all", "kl_reliable", "kl_one_per_eeg")},
+        ["model", "kl_test_like", "kl_all", "kl_reliable", "kl_one_per_eeg", "note"],
+        {k: "{:.4f}" for k in ("kl_test_like", "kl_all", "kl_reliable", "kl_one_per_eeg")},
     )
     print(f"  bundle: {summary.bundle}")
     return 0
@@ -184,6 +189,8 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         timeout_s=args.timeout,
         max_rounds=args.max_rounds,
         progress=not args.quiet,
+        table=Path(args.table) if args.table else None,
+        groups=args.groups,
     )
     for s in summaries:
         best = "none yet" if s.best_value is None else f"{s.best_value:.4f}"

@@ -11,6 +11,7 @@ Output under the work dir::
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,27 +22,31 @@ import numpy as np
 import pandas as pd
 
 from features.naming import parse_column
-from models.blend import Blend, fit_blend
+from models.blend import Blend, blend_out_of_fold
 from models.bundle import save_bundle
 from models.cv import (
+    DEFAULT_GROUPS,
     DEFAULT_STRATEGY,
     STRATEGIES,
     CVResult,
+    RowInfo,
     cross_validate,
-    fit_model,
+    cv_report,
+    fit_final,
     per_class_kl,
     scores_by_votes,
 )
 from models.folds import fold_table
 from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
 from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
-from models.metric import kl_report
 from pipelines.config import WorkLayout
 from pipelines.features_stage import feature_config
 from pipelines.files import unique_run_dir
 from pipelines.provenance import dataset_provenance, update_latest
-from pipelines.training_data import TrainingData, load_training_data
+from pipelines.training_data import TrainingData, load_table, load_training_data
 from pipelines.tune_stage import best_params, study_key
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_MODELS = ("lightgbm", "catboost")
 DEFAULT_PARAMS = {"lightgbm": LIGHTGBM_DEFAULTS, "catboost": CATBOOST_DEFAULTS}
@@ -102,7 +107,7 @@ class TrainSummary:
 
 
 def _score_row(name: str, votes, pred, eeg_id, note: str = "") -> dict:
-    report = kl_report(votes, pred, eeg_id)
+    report = cv_report(votes, pred, eeg_id)
     return {"model": name, **report, "note": note}
 
 
@@ -117,6 +122,8 @@ class _Run:
     seed: int
     max_rounds: int
     log: Callable
+    rows: RowInfo
+    group_mode: str = DEFAULT_GROUPS
 
     def cv(self, kind: str, strategy: str, X=None, params=None, on_fold=None) -> CVResult:
         return cross_validate(
@@ -130,6 +137,8 @@ class _Run:
             eeg_id=self.data.eeg_id,
             n_rounds=self.max_rounds,
             on_fold=on_fold,
+            rows=self.rows,
+            group_mode=self.group_mode,
         )
 
 
@@ -179,9 +188,9 @@ def _cross_validate_models(run: _Run, models, strategy: str) -> dict[str, CVResu
     return results
 
 
-def _blend(run: _Run, oof: dict[str, np.ndarray]) -> Blend:
-    rows = run.reliable if run.reliable.sum() >= 20 else np.ones(len(run.reliable), dtype=bool)
-    return fit_blend({k: v[rows] for k, v in oof.items()}, run.data.votes[rows])
+def _blend(run: _Run, oof: dict[str, np.ndarray]) -> tuple[np.ndarray, Blend]:
+    """Nested: each fold blended with weights fitted on the other folds' >= 10-vote rows."""
+    return blend_out_of_fold(oof, run.data.votes, run.folds, run.reliable)
 
 
 def _baseline_rows(run: _Run) -> list[dict]:
@@ -229,7 +238,7 @@ def _model_rows(run: _Run, models, oof: dict, blend: Blend, truth) -> list[dict]
         for kind in models
     ]
     weights = ", ".join(f"{k} {w:.2f}" for k, w in zip(blend.names, blend.weights, strict=True))
-    note = f"{weights}; T {blend.temperature:.2f}"
+    note = f"{weights}; T {blend.temperature:.2f} (fitted out of fold)"
     rows.append(_score_row("blend", data.votes, oof["blend"], data.eeg_id, note))
     if truth is not None:
         rows.append(
@@ -249,10 +258,12 @@ def _final_fits(run: _Run, results: dict[str, CVResult], strategy: str) -> dict:
     for kind, result in results.items():
         rounds = result.final_rounds()
         run.log(f"  fitting {kind} on every row ({' + '.join(map(str, rounds))} rounds) ...")
-        final[kind] = fit_model(
+        final[kind] = fit_final(
             kind,
             run.data.X,
             run.data.votes,
+            rows=run.rows,
+            group_mode=run.group_mode,
             strategy=strategy,
             params=run.params[kind],
             seed=run.seed,
@@ -280,7 +291,8 @@ def _details(run: _Run, results: dict[str, CVResult], oof: dict) -> dict:
 
 
 def _oof_frame(run: _Run, oof: dict) -> pd.DataFrame:
-    frame = run.data.table[["eeg_id", "eeg_sub_id", "label_id", "patient_id", *VOTE_COLUMNS]]
+    keys = [c for c in ("eeg_id", "eeg_sub_id", "label_id", "patient_id") if c in run.data.table]
+    frame = run.data.table[[*keys, *VOTE_COLUMNS]]
     frame = frame.assign(fold=run.folds)
     columns = {
         f"{name}_{c}": pred[:, j].astype(np.float32)
@@ -337,8 +349,7 @@ def _describe(run: _Run, n_folds: int) -> None:
 def _score_table(ctx: _Run, models, results: dict[str, CVResult], strategy: str, data_dir):
     """Out-of-fold predictions of every model, baseline and the blend; the blend; the CV table."""
     oof = {kind: r.oof for kind, r in results.items()}
-    blend = _blend(ctx, oof)
-    oof["blend"] = blend.apply(oof)
+    oof["blend"], blend = _blend(ctx, oof)
     table_rows = _baseline_rows(ctx)
     starter = _starter(ctx, strategy)
     if starter is not None:
@@ -349,6 +360,13 @@ def _score_table(ctx: _Run, models, results: dict[str, CVResult], strategy: str,
     if truth is not None:
         oof["oracle"] = truth
     return oof, blend, pd.DataFrame(table_rows)
+
+
+def _load(table, data_dir, work_dir, **features_args) -> TrainingData:
+    """The ``--table`` given, else the train features of ``data_dir``."""
+    if table is not None:
+        return load_table(table)
+    return load_training_data(data_dir, work_dir, **features_args)
 
 
 def train(
@@ -367,13 +385,17 @@ def train(
     run: str | None = None,
     max_rounds: int = 1000,
     progress: bool = True,
+    table: Path | None = None,
+    groups: str = DEFAULT_GROUPS,
 ) -> TrainSummary:
-    """Cross-validate, blend, compare with baselines, fit on every row, write the bundle."""
+    """Cross-validate, blend, compare with baselines, fit on every row, write the bundle.
+
+    ``table`` trains on that feature table instead of the features of ``data_dir``;
+    ``groups`` says how repeated windows of one label count (``models.groups``).
+    """
     start = time.perf_counter()
-    data = load_training_data(
-        data_dir, work_dir, families=families, n_jobs=n_jobs, progress=progress
-    )
-    key = study_key(data.table_path, n_folds, seed, strategy or DEFAULT_STRATEGY)
+    data = _load(table, data_dir, work_dir, families=families, n_jobs=n_jobs, progress=progress)
+    key = study_key(data.key, n_folds, seed, strategy or DEFAULT_STRATEGY, groups)
     params, params_source = _resolve_params(work_dir, storage, key, models, use_tuned)
     ctx = _Run(
         data=data,
@@ -382,7 +404,9 @@ def train(
         params=params,
         seed=seed,
         max_rounds=max_rounds,
-        log=print if progress else (lambda *a, **k: None),
+        log=logger.info if progress else (lambda *a, **k: None),
+        rows=data.rows(),
+        group_mode=groups,
     )
     _describe(ctx, n_folds)
     strategy_table = _compare_strategies(ctx, models) if compare_strategies else None
@@ -399,6 +423,7 @@ def train(
         families,
         n_folds,
         strategy=chosen,
+        groups=groups,
         params_source=params_source,
         cv_table=cv_table.to_dict(orient="records"),
         strategy_table=None if strategy_table is None else strategy_table.to_dict("records"),

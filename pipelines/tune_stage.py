@@ -10,6 +10,7 @@ first proposals); a median pruner stops trials whose first folds are already bad
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 from dataclasses import dataclass
@@ -17,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models.cv import DEFAULT_STRATEGY, cross_validate
+from models.cv import DEFAULT_GROUPS, DEFAULT_STRATEGY, cross_validate
 from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
 from pipelines.config import WorkLayout
-from pipelines.training_data import TrainingData, load_training_data
+from pipelines.training_data import TrainingData, load_table, load_training_data
 
 TARGET = "kl_reliable"
 """Trials minimise the out-of-fold KL on rows with >= 10 votes (all rows if there are none)."""
@@ -36,12 +37,11 @@ def default_storage(work_dir: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def study_key(table_path: Path, n_folds: int, seed: int, strategy: str) -> str:
-    """What a study's trials are comparable under: the data set, the feature configuration,
-    the folds and the strategy (``{data}-{hash}_{config}_f{folds}s{seed}_{strategy}``)."""
-    table_path = Path(table_path)
-    dataset, config = table_path.parent.parent.name, table_path.parent.name
-    return f"{dataset}_{config}_f{n_folds}s{seed}_{strategy}"
+def study_key(data_key: str, n_folds: int, seed: int, strategy: str, groups: str) -> str:
+    """What a study's trials are comparable under: the data set and feature configuration
+    (``TrainingData.key``), the folds, the strategy and the label-group mode
+    (``{data}-{hash}_{config}_f{folds}s{seed}_{strategy}_g{groups}``)."""
+    return f"{data_key}_f{n_folds}s{seed}_{strategy}_g{groups}"
 
 
 def study_name(key: str, kind: str) -> str:
@@ -129,9 +129,13 @@ class TuneSummary:
     seconds: float
 
 
-def _objective(data: TrainingData, folds: np.ndarray, kind: str, *, strategy, seed, max_rounds):
+def _objective(
+    data: TrainingData, folds: np.ndarray, kind: str, *, strategy, seed, max_rounds, groups
+):
     """The Optuna objective of one model: out-of-fold KL, reported fold by fold for pruning."""
     import optuna
+
+    rows = data.rows()
 
     def objective(trial) -> float:
         params = suggest(trial, kind)
@@ -154,12 +158,28 @@ def _objective(data: TrainingData, folds: np.ndarray, kind: str, *, strategy, se
             eeg_id=data.eeg_id,
             on_fold=on_fold,
             n_rounds=max_rounds,
+            rows=rows,
+            group_mode=groups,
         )
         trial.set_user_attr("kl_all", result.report["kl_all"])
         trial.set_user_attr("rounds", result.final_rounds())
         return _fold_target(result.report)
 
     return objective
+
+
+def _stop_at(n_trials: int):
+    """Stop this process once the study's finished trials plus those running elsewhere reach
+    ``n_trials``: processes sharing one study (one storage URL) finish N between them."""
+    import optuna
+
+    states = (
+        optuna.trial.TrialState.COMPLETE,
+        optuna.trial.TrialState.PRUNED,
+        optuna.trial.TrialState.FAIL,
+        optuna.trial.TrialState.RUNNING,
+    )
+    return optuna.study.MaxTrialsCallback(n_trials, states=states)
 
 
 def _n_finished(study) -> int:
@@ -199,15 +219,21 @@ def tune(
     timeout_s: float | None = None,
     max_rounds: int = 1000,
     progress: bool = True,
+    table: Path | None = None,
+    groups: str = DEFAULT_GROUPS,
 ) -> list[TuneSummary]:
-    """Run each model's study until it holds ``n_trials`` finished trials."""
-    data = load_training_data(
-        data_dir, work_dir, families=families, n_jobs=n_jobs, progress=progress
-    )
+    """Run each model's study until it holds ``n_trials`` finished trials, counted over
+    every process that shares the study (see :func:`_stop_at`)."""
+    if table is not None:
+        data = load_table(table)
+    else:
+        data = load_training_data(
+            data_dir, work_dir, families=families, n_jobs=n_jobs, progress=progress
+        )
     folds = data.folds(n_folds, seed)
     storage = storage or default_storage(work_dir)
     strategy = strategy or DEFAULT_STRATEGY
-    key = study_key(data.table_path, n_folds, seed, strategy)
+    key = study_key(data.key, n_folds, seed, strategy, groups)
     out = []
     for kind in kinds:
         start = time.perf_counter()
@@ -216,10 +242,20 @@ def tune(
         remaining = max(0, n_trials - n_before)
         if remaining:
             objective = _objective(
-                data, folds, kind, strategy=strategy, seed=seed, max_rounds=max_rounds
+                data,
+                folds,
+                kind,
+                strategy=strategy,
+                seed=seed,
+                max_rounds=max_rounds,
+                groups=groups,
             )
             study.optimize(
-                objective, n_trials=remaining, timeout=timeout_s, show_progress_bar=progress
+                objective,
+                n_trials=remaining,
+                timeout=timeout_s,
+                callbacks=[_stop_at(n_trials)],
+                show_progress_bar=progress and sys.stderr.isatty(),
             )
         out.append(_summary(study, kind, storage, n_before, start))
     return out

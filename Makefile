@@ -124,7 +124,7 @@ test-lowest: $(LOWEST_VENV)/.installed ## the test suite on the lowest versions 
 		'^(numpy|pandas|pyarrow|scipy|mne|joblib|tqdm|catboost|lightgbm|optuna|dask)=='
 	$(LOWEST_VENV)/bin/python -m pytest $(PYTEST_ARGS) $(LOWEST_DESELECT)
 
-test-kaggle: $(BIN)/.installed-test ## the Kaggle route: package, offline venv, notebook (~700 MB)
+test-kaggle: $(BIN)/.installed-test ## the Kaggle route: package (~270 MB of wheels), offline venv, notebook
 	$(BIN)/python -m pytest -m kaggle tests/test_kaggle_e2e.py
 
 KAGGLE_WORK = $(if $(WORK_DIR),$(WORK_DIR),data)
@@ -132,7 +132,7 @@ KAGGLE_WORK = $(if $(WORK_DIR),$(WORK_DIR),data)
 $(KAGGLE_WORK)/models/LATEST: | $(BIN)/.installed $(if $(DATA_DIR),,$(DEMO_DIR)/.complete)
 	$(BIN)/hms train --data-dir $(if $(DATA_DIR),$(DATA_DIR),$(DEMO_DIR)) --work-dir $(KAGGLE_WORK)
 
-kaggle-package: install $(if $(MODEL),,$(KAGGLE_WORK)/models/LATEST) ## offline notebook package of MODEL (default: latest; trains the demo if none) -> KAGGLE_OUT
+kaggle-package: install $(if $(MODEL),,$(KAGGLE_WORK)/models/LATEST) ## offline Kaggle notebook package of MODEL (default: latest) -> KAGGLE_OUT
 	$(BIN)/hms kaggle-package --work-dir $(KAGGLE_WORK) $(if $(MODEL),--model $(MODEL)) \
 		--out $(KAGGLE_OUT) --user $(KAGGLE_USER)
 

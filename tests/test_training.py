@@ -199,6 +199,9 @@ def test_two_tune_processes_share_one_study_and_finish_n_trials_between_them(tmp
         storage,
         "--quiet",
     ]
+    # The database is created once before the workers start (two processes creating the
+    # SQLite schema at the same instant race on CREATE TABLE).
+    optuna.storages.RDBStorage(storage)
     code = f"from pipelines.cli import main; raise SystemExit(main({args!r}))"
     procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(2)]
     assert [p.wait(timeout=300) for p in procs] == [0, 0]

@@ -133,6 +133,11 @@ BACKGROUND_MODULATION: tuple[float, float] = (0.17, 0.7)
 stationary demo background shows 0.065 (estimation noise), so the modulation adds
 sqrt(0.18^2 - 0.065^2) = 0.17 at the median."""
 
+ASYMMETRY_SD = 0.3
+"""S.d. over recordings of the background's left-right log10 power ratio across the head. Set
+by hand: without it the real rows' left-right delta asymmetries (median
+``eeg_laterality_lr_delta_*`` -0.04 to -0.09) fell outside the demo's 1-99% range."""
+
 REFERENTIAL_TO_BIPOLAR_POWER = 1.656
 """Median over recordings of (median referential channel RMS / median bipolar RMS)^2; sets the
 common-reference power (``reference_share`` of ``signals.background``)."""

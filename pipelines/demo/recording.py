@@ -15,6 +15,7 @@ from features.montage import EEG_CHANNELS, RAW_COLUMNS, SFREQ, SPECTROGRAM_COLUM
 from features.windows import SPECTROGRAM_ROW_SEC
 from models.labels import CLASSES
 from pipelines.demo.calibration import (
+    ASYMMETRY_SD,
     BACKGROUND_MODULATION,
     BIPOLAR_RMS_UV,
     DISCHARGE_UV,
@@ -81,7 +82,15 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
     rng = np.random.default_rng(plan.seed)
     n = int(plan.spectrogram_rows * SPECTROGRAM_ROW_SEC * sfreq)
     reference = max(REFERENTIAL_TO_BIPOLAR_POWER * typical_bipolar_gain() - 1.0, 0.0)
-    x = background(rng, n, sfreq=sfreq, spectrum=plan.spectrum, reference_share=reference)
+    asymmetry = ASYMMETRY_SD * rng.standard_normal()
+    x = background(
+        rng,
+        n,
+        sfreq=sfreq,
+        spectrum=plan.spectrum,
+        reference_share=reference,
+        asymmetry=asymmetry,
+    )
     # slow waxing and waning of the background power (log10 s.d. ``sd``, ~20 s time scale)
     median, ln_sd = BACKGROUND_MODULATION
     sd = min(median * np.exp(ln_sd * rng.standard_normal()), 0.6)

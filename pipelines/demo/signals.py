@@ -16,13 +16,13 @@ from pipelines.demo.calibration import MUSCLE_UV, SPECTRUM_ANCHORS_HZ
 N_LATENT_SOURCES = 6
 """Latent sources mixed onto the scalp by ``background``."""
 
-MIXING_WIDTH = 0.5
+MIXING_WIDTH = 0.6
 """Standard deviation (head radii) of a source's Gaussian fall-off over the scalp (0.45 before
 calibration; widened, and ``SHARED_SHARE`` raised from 0.7, because the real bipolar
 derivations correlate more with each other: median ``eeg_laterality_globalcorr_all_50s`` 0.28
 real, 0.14 demo, in the first calibrated run)."""
 
-SHARED_SHARE = 0.8
+SHARED_SHARE = 0.9
 """Share of a channel's background power from the shared sources (the rest is its own)."""
 
 # Approximate 10-20 positions on a unit disc, x left (-) to right (+), y posterior (-) to
@@ -166,6 +166,7 @@ def background(
     sfreq: float,
     spectrum,
     reference_share: float = 0.0,
+    asymmetry: float = 0.0,
 ) -> np.ndarray:
     """Spatially correlated background with a given bipolar power spectrum.
 
@@ -183,6 +184,9 @@ def background(
         log10 uV^2/Hz of the mean bipolar derivation at ``SPECTRUM_ANCHORS_HZ``.
     reference_share : float
         Power of the common reference relative to one source.
+    asymmetry : float
+        log10 power ratio of the right to the left edge of the head (a linear gradient in
+        between; the bipolar mean is unchanged only for 0).
 
     Returns
     -------
@@ -197,6 +201,7 @@ def background(
     )
     x = np.sqrt(SHARED_SHARE) * (mixing @ sources[:N_LATENT_SOURCES])
     x += np.sqrt(1.0 - SHARED_SHARE) * sources[N_LATENT_SOURCES : N_LATENT_SOURCES + 19]
+    x *= 10.0 ** (0.25 * asymmetry * POSITIONS[:, 0])[:, None]
     return x + np.sqrt(reference_share) * sources[-1]
 
 
@@ -243,9 +248,9 @@ def ekg(
     beats = beats[(beats >= 0) & (beats < n_samples)]
     impulses[beats] = rng.uniform(200.0, 800.0)
     out = np.convolve(impulses, kernel)[int(0.3 * sfreq) : int(0.3 * sfreq) + n_samples]
-    # noise of 10-150% of the complexes' RMS: real EKG columns are often far from clean (the
+    # noise of 30-300% of the complexes' RMS: real EKG columns are often far from clean (the
     # project's R-R detector finds no rhythm in most of the 9 real recordings)
-    out += rng.uniform(0.1, 1.5) * out.std() * colored_noise(rng, 1, n_samples, sfreq=sfreq)[0]
+    out += rng.uniform(0.3, 3.0) * out.std() * colored_noise(rng, 1, n_samples, sfreq=sfreq)[0]
     return out * (rms_uv / max(out.std(), 1e-12)) if rms_uv is not None else out
 
 

@@ -164,6 +164,8 @@ def bundle_for_data(work_dir: Path, data_dir: Path) -> Path:
 def recording_warning(bundle_path: Path) -> str | None:
     """One line for ``hms annotate``: the bundle was trained on generated data (or does not say
     on what), so its probabilities on a real recording mean little; else None."""
+    if not (Path(bundle_path) / "bundle.json").is_file():
+        return None  # no bundle there: loading it says so
     trained = bundle_dataset(bundle_path)
     if trained is not None and not trained.get("generated"):
         return None

@@ -102,3 +102,19 @@ def build_layout(root: Path, n_eegs: int, seed: int = 0) -> Path:
     columns = list(pd.read_csv(root / "train.csv").columns)
     pd.DataFrame(rows, columns=columns).to_csv(root / "train.csv", index=False)
     return root
+
+
+@pytest.fixture(autouse=True)
+def _project_loggers_restored():
+    """``hms`` calls configure the project's loggers (level, handler); put them back after
+    each test so one test's ``main([...])`` does not change what the next one logs."""
+    import logging
+
+    from pipelines.progress import LOGGER_NAMES
+
+    loggers = [logging.getLogger(name) for name in LOGGER_NAMES]
+    saved = [(logger.level, list(logger.handlers)) for logger in loggers]
+    yield
+    for logger, (level, handlers) in zip(loggers, saved, strict=True):
+        logger.setLevel(level)
+        logger.handlers[:] = handlers

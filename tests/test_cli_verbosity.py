@@ -34,13 +34,7 @@ def test_unknown_family_is_refused_before_any_work(capsys, tmp_path):
 
 
 def test_quiet_silences_progress_and_verbose_shows_debug(tmp_path):
-    try:
-        main(["runs", "--work-dir", str(tmp_path), "--quiet"])
-        assert not logging.getLogger("pipelines").isEnabledFor(logging.INFO)
-        main(["runs", "--work-dir", str(tmp_path), "--verbose"])
-        assert logging.getLogger("pipelines").isEnabledFor(logging.DEBUG)
-    finally:
-        for name in ("pipelines", "models", "features"):
-            logger = logging.getLogger(name)
-            logger.handlers[:] = []
-            logger.setLevel(logging.NOTSET)
+    main(["runs", "--work-dir", str(tmp_path), "--quiet"])
+    assert not logging.getLogger("pipelines").isEnabledFor(logging.INFO)
+    main(["runs", "--work-dir", str(tmp_path), "--verbose"])
+    assert logging.getLogger("pipelines").isEnabledFor(logging.DEBUG)

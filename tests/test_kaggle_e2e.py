@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from pipelines.demo_data import write_demo_dataset
 
 from pipelines.cli import main
+from pipelines.demo.dataset import write_demo_dataset
 from pipelines.kaggle.notebook import COMPETITION, MANIFEST_FILE, notebook_script
 from pipelines.kaggle.package import build_package
 from pipelines.kaggle_io import read_sample_submission

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from pipelines.demo_data import write_demo_dataset
 
 from models.labels import VOTE_COLUMNS
 from pipelines.cli import main
+from pipelines.demo.dataset import write_demo_dataset
 from pipelines.kaggle.notebook import (
     COMPETITION,
     MANIFEST_FILE,

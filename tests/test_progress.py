@@ -28,16 +28,10 @@ def test_not_a_terminal_logs_one_line_per_interval_not_per_update(caplog):
 
 
 def test_quiet_and_verbose_set_the_project_loggers_levels():
-    try:
-        configure_logging(-1)
-        assert not show_progress()
-        assert logging.getLogger("models").getEffectiveLevel() == logging.WARNING
-        configure_logging(1)
-        assert logging.getLogger("features").isEnabledFor(logging.DEBUG)
-        configure_logging(0)
-        assert show_progress() and not logging.getLogger("pipelines").isEnabledFor(logging.DEBUG)
-    finally:
-        for name in ("pipelines", "models", "features"):
-            logger = logging.getLogger(name)
-            logger.handlers[:] = []
-            logger.setLevel(logging.NOTSET)
+    configure_logging(-1)
+    assert not show_progress()
+    assert logging.getLogger("models").getEffectiveLevel() == logging.WARNING
+    configure_logging(1)
+    assert logging.getLogger("features").isEnabledFor(logging.DEBUG)
+    configure_logging(0)
+    assert show_progress() and not logging.getLogger("pipelines").isEnabledFor(logging.DEBUG)

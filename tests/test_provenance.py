@@ -110,3 +110,4 @@ def test_annotate_warns_when_the_bundle_was_trained_on_generated_data(tmp_path):
     assert recording_warning(bundle) is None
     (bundle / "bundle.json").write_text("{}")
     assert "an unrecorded data set" in recording_warning(bundle)
+    assert recording_warning(tmp_path / "no-such-bundle") is None

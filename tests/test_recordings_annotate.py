@@ -68,7 +68,9 @@ def test_timeline_rows_and_pattern_runs_match_where_patterns_were_drawn(bundle_d
         lo, hi = 400.0 * i, 400.0 * (i + 1)
         inside = t[(t["window_start_sec"] >= lo) & (t["window_start_sec"] + 50 <= hi)]
         share = (inside["pattern"] == pattern).mean()
-        assert share >= 0.7, f"{pattern}: {share:.0%} of its windows"
+        assert share >= 0.7, (
+            f"{pattern}: {share:.0%} of its windows; {inside['pattern'].value_counts().to_dict()}"
+        )
     # every run of a pattern lasting a minute or more lies in a block where it was drawn
     long_runs = 0
     for pattern in CLASSES:

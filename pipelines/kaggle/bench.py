@@ -65,7 +65,7 @@ def write_test_set(root: Path, n_eegs: int) -> str:
 
 def train_small_bundle(root: Path) -> Path:
     """A small demo bundle (24 EEGs, LightGBM, 3 patient folds) for want of ``--model``."""
-    from pipelines.demo_data import write_demo_dataset
+    from pipelines.demo.dataset import write_demo_dataset
     from pipelines.train_stage import latest_bundle, train
 
     data, work = root / "demo", root / "demo-work"

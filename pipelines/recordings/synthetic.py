@@ -16,6 +16,7 @@ import numpy as np
 
 from features.montage import EEG_CHANNELS, RAW_COLUMNS, SFREQ
 from models.labels import CLASSES
+from pipelines.demo import calibration
 from pipelines.demo.plan import RecordingPlan
 from pipelines.demo.recording import recording_signal
 
@@ -30,8 +31,12 @@ HOSPITAL_NAMES: dict[str, str] = {
 """Kaggle column -> an EDF label as a clinical system writes it (10-10 temporal names)."""
 
 
+STRENGTH = 3.0
+"""Pattern amplitude of a block, in units of the demo generator's full strength."""
+
+
 def pattern_block(pattern: str, seconds: float, *, seed: int, sfreq: float = SFREQ) -> np.ndarray:
-    """``seconds`` of demo signal carrying ``pattern`` (one of ``CLASSES``) at full strength.
+    """``seconds`` of demo signal carrying ``pattern`` (one of ``CLASSES``) at ``STRENGTH``.
 
     Returns
     -------
@@ -40,7 +45,9 @@ def pattern_block(pattern: str, seconds: float, *, seed: int, sfreq: float = SFR
     """
     if pattern not in CLASSES:
         raise ValueError(f"pattern must be one of {CLASSES}, got {pattern!r}")
-    truth = np.array([c == pattern for c in CLASSES], dtype=float)
+    # Three times the demo's full strength: the calibrated demo draws patterns close to the
+    # background, and these blocks are meant to be unmistakable.
+    truth = STRENGTH * np.array([c == pattern for c in CLASSES], dtype=float)
     n_rows = int(np.ceil(seconds / 2))
     plan = RecordingPlan(
         split="train",
@@ -51,8 +58,10 @@ def pattern_block(pattern: str, seconds: float, *, seed: int, sfreq: float = SFR
         eeg_start_sec=0,
         spectrogram_rows=n_rows,
         side=1 if seed % 2 else -1,
-        background_uv=25.0,
+        spectrum=calibration.SPECTRUM_MEAN,  # the typical real background
         alpha_uv=0.0,
+        ekg_rms_uv=calibration.EKG_RMS_UV[0],
+        ekg_leak_corr=0.0,
         seed=np.random.SeedSequence([seed, 0x414E4E]),
     )
     x = recording_signal(plan, sfreq=sfreq)

@@ -86,6 +86,7 @@ def _validate(sub: Subparsers) -> None:
     p = sub.add_parser("validate", help="check a whole Kaggle-layout folder before a long run")
     _add_dirs(p, work=False)
     p.add_argument("--deep", action="store_true", help="also decode every file's data (slower)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=commands._cmd_validate)
 
 
@@ -97,6 +98,7 @@ def _features(sub: Subparsers) -> None:
     p.add_argument("--n-jobs", type=int, default=-1, help="parallel workers (default: all)")
     p.add_argument("--backend", default="loky", choices=["loky", "threading", "dask"])
     p.add_argument("--scheduler", default=None, help="dask scheduler address (with --backend dask)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=commands._cmd_features)
 
 
@@ -120,6 +122,7 @@ def _train(sub: Subparsers) -> None:
         action="store_true",
         help="use default parameters even if a tuning study exists",
     )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=commands._cmd_train)
 
 

@@ -21,6 +21,18 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     report = validate_layout(
         data_dir, deep=args.deep, progress=not args.quiet and sys.stderr.isatty()
     )
+    if args.json:
+        _print_json(
+            data_dir=str(data_dir),
+            ok=report.ok,
+            problems=list(report.problems),
+            n_train_rows=report.n_train_rows,
+            n_test_rows=report.n_test_rows,
+            n_files=report.n_files,
+            deep=args.deep,
+            seconds=round(time.perf_counter() - start, 3),
+        )
+        return 0 if report.ok else 1
     for problem in report.problems:
         print(f"PROBLEM: {problem}")
     verdict = "OK" if report.ok else f"{len(report.problems)} problem(s)"
@@ -88,7 +100,7 @@ def _cmd_features(args: argparse.Namespace) -> int:
 
     data_dir, work_dir = resolve_data_dir(args.data_dir), resolve_work_dir(args.work_dir)
     families = args.families
-    status = 0
+    status, summaries = 0, []
     for split in args.splits.split(","):
         summary = build_features(
             data_dir,
@@ -100,6 +112,10 @@ def _cmd_features(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             progress=not args.quiet,
         )
+        status = 1 if summary.failures else status
+        if args.json:
+            summaries.append(_feature_summary_dict(summary))
+            continue
         print(
             f"features {split}: {summary.n_rows} rows x {summary.n_columns} columns from "
             f"{summary.n_recordings} recordings ({summary.n_computed} computed, "
@@ -111,8 +127,38 @@ def _cmd_features(args: argparse.Namespace) -> int:
             print(f"  FAILED eeg_id {eeg_id}: {reason}")
         if summary.failures:
             print(f"  failures listed in {summary.table.with_name(f'{split}_failures.csv')}")
-            status = 1
+    if args.json:
+        _print_json(splits=summaries)
     return status
+
+
+def _feature_summary_dict(summary) -> dict:
+    return {
+        "split": summary.split,
+        "table": str(summary.table),
+        "rows": summary.n_rows,
+        "columns": summary.n_columns,
+        "recordings": summary.n_recordings,
+        "computed": summary.n_computed,
+        "cached": summary.n_cached,
+        "failures": [{"eeg_id": e, "reason": r} for e, r in summary.failures],
+        "seconds": round(summary.seconds, 3),
+    }
+
+
+def _print_json(**fields) -> None:
+    """A summary as JSON on stdout (NaN is not JSON: it is written as null)."""
+
+    def clean(value):
+        if isinstance(value, float) and value != value:
+            return None
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [clean(v) for v in value]
+        return value
+
+    print(json.dumps(clean(fields), indent=2, default=str, allow_nan=False))
 
 
 def _print_table(frame, columns, formats) -> None:
@@ -145,6 +191,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
         table=Path(args.table) if args.table else None,
         groups=args.groups,
     )
+    if args.json:
+        _print_json(
+            run=summary.run,
+            bundle=str(summary.bundle),
+            label_rows=summary.n_rows,
+            reliable_rows=summary.n_reliable,
+            train_patients=summary.n_patients,
+            strategy=summary.strategy,
+            seconds=round(summary.seconds, 3),
+            cv_table=summary.table.to_dict(orient="records"),
+            strategy_table=None
+            if summary.strategy_table is None
+            else summary.strategy_table.to_dict(orient="records"),
+        )
+        return 0
     print(
         f"train: {summary.n_rows} label rows ({summary.n_reliable} with >= 10 votes) of "
         f"{summary.n_patients} train patients, {len(summary.folds)} folds, strategy "

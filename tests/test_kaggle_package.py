@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from models.bundle import write_manifest
 from models.labels import VOTE_COLUMNS
 from pipelines.cli import main
 from pipelines.demo.dataset import write_demo_dataset
@@ -110,10 +111,12 @@ def test_notebook_refuses_a_bundle_with_other_features(package, tmp_path):
     meta = json.loads(original)
     meta["feature_config_hash"] = "f-0000000000"
     meta_path.write_text(json.dumps(meta))
+    write_manifest(meta_path.parent)  # an honest bundle of other features, not a damaged one
     try:
         done = run_notebook(root, tmp_path / "working")
     finally:
         meta_path.write_text(original)
+        write_manifest(meta_path.parent)
     assert done.returncode != 0
     assert "trained on features with configuration f-0000000000" in done.stderr
     assert not (tmp_path / "working" / "submission.csv").exists()

@@ -208,8 +208,10 @@ def test_two_tune_processes_share_one_study_and_finish_n_trials_between_them(tmp
     (name,) = optuna.get_all_study_names(storage)
     trials = optuna.load_study(study_name=name, storage=storage).trials
     finished = [t for t in trials if t.state.is_finished()]
-    # Without the shared stop each process would run 6 trials (12 in all).
-    assert len(finished) == len(trials) == 6
+    # Without the shared stop each process would run 6 trials (12 in all). A process checks
+    # the count before it starts a trial, so both may start the last one at once: at most
+    # one trial more than asked for.
+    assert len(finished) == len(trials) and 6 <= len(finished) <= 7
 
 
 def test_bench_table_redraws_whole_eegs_with_fresh_ids_and_kept_patients(tmp_path):

@@ -47,8 +47,8 @@ SPECTRUM_BINS_HZ = np.arange(0, 41)
 """Edges of the 1 Hz bins of the spectra (0-1, 1-2, ..., 39-40 Hz)."""
 
 N_FOLDS = 5
+N_ROUNDS = 100
 LGB_PARAMS = {
-    "n_estimators": 100,
     "learning_rate": 0.1,
     "num_leaves": 15,
     "min_child_samples": 10,
@@ -60,6 +60,14 @@ LGB_PARAMS = {
     "n_jobs": 1,  # threads spin-wait badly on a busy machine; one is steadier
 }
 """Settings of the discriminator and the sim-to-real model (small: the real side is small)."""
+
+
+def _fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray, *, n_classes: int, seed: int):
+    """A LightGBM booster (native API: no scikit-learn needed) on ``N_ROUNDS`` rounds."""
+    objective = {"objective": "binary"} if n_classes == 2 else {
+        "objective": "multiclass", "num_class": n_classes}  # fmt: skip
+    data = lgb.Dataset(x, label=y, weight=weight, params={"max_bin": LGB_PARAMS["max_bin"]})
+    return lgb.train({**LGB_PARAMS, **objective, "seed": seed}, data, num_boost_round=N_ROUNDS)
 
 
 def family_of(column: str) -> str:
@@ -172,10 +180,9 @@ def discriminator(
         train, test = folds != k, folds == k
         # weights balance the two sides, so the small real side is not ignored
         w = np.where(y[train] == 1, 0.5 / y[train].sum(), 0.5 / (1 - y[train]).sum())
-        model = lgb.LGBMClassifier(**LGB_PARAMS, random_state=seed)
-        model.fit(x[train], y[train], sample_weight=w * len(w))
-        score[test] = model.predict_proba(x[test])[:, 1]
-        gain += model.booster_.feature_importance(importance_type="gain")
+        model = _fit(x[train], y[train], w * len(w), n_classes=2, seed=seed)
+        score[test] = model.predict(x[test])
+        gain += model.feature_importance(importance_type="gain")
     order = np.argsort(-gain)[:10]
     total = max(float(gain.sum()), 1e-12)
     return {
@@ -211,11 +218,14 @@ def sim_to_real(
     n, k = y_syn.shape
     x_syn = synthetic[columns].to_numpy(np.float32)
     keep = y_syn.ravel() > 0  # a class without votes adds nothing to the loss
-    model = lgb.LGBMClassifier(**LGB_PARAMS, random_state=seed)
-    model.fit(
-        np.repeat(x_syn, k, axis=0)[keep], np.tile(np.arange(k), n)[keep], y_syn.ravel()[keep]
+    model = _fit(
+        np.repeat(x_syn, k, axis=0)[keep],
+        np.tile(np.arange(k), n)[keep],
+        y_syn.ravel()[keep],
+        n_classes=k,
+        seed=seed,
     )
-    pred = model.predict_proba(real[columns].to_numpy(np.float32))
+    pred = model.predict(real[columns].to_numpy(np.float32))
     y_real = vote_fractions(real)
     reliable = real[list(VOTE_COLUMNS)].sum(axis=1).to_numpy() >= RELIABLE_MIN_VOTES
     prior = y_syn.mean(axis=0)

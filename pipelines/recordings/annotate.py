@@ -226,7 +226,11 @@ def _run_chunks(
         return
     from joblib import Parallel, delayed
 
-    runner = Parallel(n_jobs=n_jobs, return_as="generator")
+    # A recording already in memory (an MNE Raw loaded with preload, or a RawArray) is shared by
+    # threads rather than copied to each worker process; a file-backed one is read by each
+    # worker process itself.
+    backend = "threading" if getattr(recording.raw, "preload", False) else "loky"
+    runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator")
     yield from runner(delayed(chunk_features)(recording, c, families, spec) for c in chunks)
 
 

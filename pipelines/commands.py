@@ -171,6 +171,22 @@ def _print_table(frame, columns, formats) -> None:
         print("  " + "  ".join(cells))
 
 
+def _print_train_json(summary) -> None:
+    _print_json(
+        run=summary.run,
+        bundle=str(summary.bundle),
+        label_rows=summary.n_rows,
+        reliable_rows=summary.n_reliable,
+        train_patients=summary.n_patients,
+        strategy=summary.strategy,
+        seconds=round(summary.seconds, 3),
+        cv_table=summary.table.to_dict(orient="records"),
+        strategy_table=None
+        if summary.strategy_table is None
+        else summary.strategy_table.to_dict(orient="records"),
+    )
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from pipelines.train_stage import train
 
@@ -192,19 +208,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         groups=args.groups,
     )
     if args.json:
-        _print_json(
-            run=summary.run,
-            bundle=str(summary.bundle),
-            label_rows=summary.n_rows,
-            reliable_rows=summary.n_reliable,
-            train_patients=summary.n_patients,
-            strategy=summary.strategy,
-            seconds=round(summary.seconds, 3),
-            cv_table=summary.table.to_dict(orient="records"),
-            strategy_table=None
-            if summary.strategy_table is None
-            else summary.strategy_table.to_dict(orient="records"),
-        )
+        _print_train_json(summary)
         return 0
     print(
         f"train: {summary.n_rows} label rows ({summary.n_reliable} with >= 10 votes) of "

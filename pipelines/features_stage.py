@@ -56,7 +56,7 @@ from pipelines.kaggle_io import (
     read_train_labels,
 )
 from pipelines.progress import Progress
-from pipelines.workers import stop_with_parent
+from pipelines.workers import run_unordered, stop_with_parent
 
 SPLITS = ("train", "test")
 TRAIN_KEYS = (
@@ -323,24 +323,10 @@ def make_tasks(
 def _iterate(
     tasks: list[RecordingTask], n_jobs: int, backend: str, scheduler: str | None
 ) -> Iterator[Outcome]:
-    from joblib import Parallel, delayed, parallel_config
-
-    if n_jobs == 1 and backend == "loky":
-        yield from map(run_task, tasks)
-        return
-    if backend == "dask":
-        from distributed import Client
-
-        client = Client(scheduler) if scheduler else Client(processes=True)
-        try:
-            with parallel_config(backend="dask"):
-                runner = Parallel(n_jobs=-1, return_as="generator_unordered")
-                yield from runner(delayed(run_task)(t) for t in tasks)
-        finally:
-            client.close()
-        return
-    runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
-    yield from runner(delayed(run_task)(t, os.getpid()) for t in tasks)
+    yield from run_unordered(
+        run_task, tasks, n_jobs=n_jobs, backend=backend, scheduler=scheduler,
+        local_args=(os.getpid(),),
+    )  # fmt: skip
 
 
 @dataclass

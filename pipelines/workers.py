@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 
 POLL_SEC = 0.5
 _watched: set[int] = set()  # parents this process already watches (one thread each)
@@ -48,3 +49,36 @@ def stop_with_parent(parent_pid: int | None, *, poll_sec: float = POLL_SEC) -> N
         os._exit(1)  # the parent is gone: nobody will read this worker's results
 
     threading.Thread(target=watch, name="hms-parent-watch", daemon=True).start()
+
+
+def run_unordered(
+    func: Callable,
+    tasks: list,
+    *,
+    n_jobs: int,
+    backend: str,
+    scheduler: str | None,
+    local_args: tuple = (),
+) -> Iterator:
+    """``func(task)`` for every task, results in order of completion: in this process when
+    ``n_jobs == 1`` with loky, else through joblib (loky or threading; ``func(task,
+    *local_args)``) or a Dask cluster (``scheduler``, else a local one). The one executor of
+    ``hms features`` and ``hms annotate``."""
+    if n_jobs == 1 and backend == "loky":
+        yield from (func(t) for t in tasks)
+        return
+    from joblib import Parallel, delayed, parallel_config
+
+    if backend == "dask":
+        from distributed import Client
+
+        client = Client(scheduler) if scheduler else Client(processes=True)
+        try:
+            with parallel_config(backend="dask"):
+                runner = Parallel(n_jobs=-1, return_as="generator_unordered")
+                yield from runner(delayed(func)(t) for t in tasks)
+        finally:
+            client.close()
+        return
+    runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
+    yield from runner(delayed(func)(t, *local_args) for t in tasks)

@@ -99,24 +99,12 @@ def run_task(task: Task) -> Outcome:
 
 
 def _iterate(tasks: list[Task], n_jobs: int, backend: str, scheduler: str | None) -> Iterator:
-    if len(tasks) <= 1 or (n_jobs == 1 and backend == "loky"):
+    if len(tasks) <= 1:
         yield from map(run_task, tasks)
         return
-    from joblib import Parallel, delayed, parallel_config
+    from pipelines.workers import run_unordered
 
-    if backend == "dask":
-        from distributed import Client
-
-        client = Client(scheduler) if scheduler else Client(processes=True)
-        try:
-            with parallel_config(backend="dask"):
-                runner = Parallel(n_jobs=-1, return_as="generator_unordered")
-                yield from runner(delayed(run_task)(t) for t in tasks)
-        finally:
-            client.close()
-        return
-    runner = Parallel(n_jobs=n_jobs, backend=backend, return_as="generator_unordered")
-    yield from runner(delayed(run_task)(t) for t in tasks)
+    yield from run_unordered(run_task, tasks, n_jobs=n_jobs, backend=backend, scheduler=scheduler)
 
 
 def annotate_files(

@@ -1,12 +1,12 @@
 """Model bundles: native model files plus JSON, no pickle.
 
 ``{run}/`` holds ``{kind}.txt`` / ``{kind}.cbm`` (one file per stage), ``features.json`` (the
-exact feature column list, in order), ``bundle.json`` (models, stages and round counts,
-blend, config, CV scores, parameters and their source, library versions) and
-``manifest.json`` (the SHA-256 of every other file). Loading a bundle checks the manifest
-first, so a truncated, damaged or edited file gives one clear ``BundleError`` instead of a
-crash inside a model library; it reads text and native model files only, so it cannot run
-code.
+exact feature column list, in order), ``bundle.json`` (models, stages and round counts, the
+positions of the columns each model was trained on when it was pruned, blend, config, CV
+scores, parameters and their source, library versions) and ``manifest.json`` (the SHA-256
+of every other file). Loading a bundle checks the manifest first, so a truncated, damaged or
+edited file gives one clear ``BundleError`` instead of a crash inside a model library; it
+reads text and native model files only, so it cannot run code.
 """
 
 from __future__ import annotations
@@ -146,6 +146,8 @@ def _write_bundle_files(tmp, feature_columns, models, blend, meta, extra_files) 
             save_model(model.kind, booster, tmp / file_name)
             files.append(file_name)
         manifest[name] = {"kind": model.kind, "files": files, "rounds": model.rounds}
+        if model.columns is not None:
+            manifest[name]["columns"] = [int(c) for c in model.columns]
     (tmp / "features.json").write_text(json.dumps(feature_columns, indent=0))
     document = {
         "format": BUNDLE_FORMAT,
@@ -233,7 +235,9 @@ def _load_models(path: Path, entries: dict) -> dict[str, FittedModel]:
             except Exception as err:  # each library raises its own kind of error
                 raise BundleError(f"{path / file_name}: cannot load the {entry['kind']} model: "
                                   f"{str(err).strip()[:200]}") from err  # fmt: skip
-        models[name] = FittedModel(entry["kind"], stages, list(entry["rounds"]))
+        columns = entry.get("columns")
+        columns = None if columns is None else np.asarray(columns, dtype=np.int64)
+        models[name] = FittedModel(entry["kind"], stages, list(entry["rounds"]), columns)
     return models
 
 

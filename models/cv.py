@@ -25,6 +25,7 @@ from models.groups import group_weight, training_rows
 from models.labels import RELIABLE_MIN_VOTES, votes_to_probabilities
 from models.metric import kl_divergence_rows, kl_report, kl_terms
 from models.progress import FitProgress
+from models.select import ColumnSelector
 
 STRATEGIES = ("plain", "weighted", "two_stage")
 DEFAULT_STRATEGY = "weighted"
@@ -50,14 +51,32 @@ def vote_weight(total_votes: np.ndarray, strategy: str) -> np.ndarray:
 
 @dataclass
 class FittedModel:
-    """One or two boosters (first stage, optional second stage) and their round counts."""
+    """One or two boosters (first stage, optional second stage) and their round counts.
+
+    ``columns`` are the indices of the feature columns the boosters were trained on (None:
+    every column, in order); ``margin`` and ``predict`` take the full feature matrix.
+    """
 
     kind: str
     stages: list  # boosters
     rounds: list[int]
+    columns: np.ndarray | None = None
+
+    def take(self, X: np.ndarray) -> np.ndarray:
+        """The columns of ``X`` (n_rows, n_features) the boosters were trained on."""
+        return X if self.columns is None else X[:, self.columns]
+
+    def scatter(self, values: np.ndarray, n_features: int) -> np.ndarray:
+        """Per-column ``values`` of the trained columns (last axis) placed at their
+        positions among ``n_features`` columns, 0 elsewhere."""
+        if self.columns is None:
+            return values
+        out = np.zeros((*values.shape[:-1], n_features), dtype=values.dtype)
+        out[..., self.columns] = values
+        return out
 
     def margin(self, X: np.ndarray) -> np.ndarray:
-        kind = MODEL_KINDS[self.kind]
+        kind, X = MODEL_KINDS[self.kind], self.take(X)
         return sum(kind.margin(m, X, n) for m, n in zip(self.stages, self.rounds, strict=True))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -250,9 +269,10 @@ class RowInfo:
     offset_sec: np.ndarray | None = None
 
 
-def _fit_fold(kind, X, votes, fit_idx, stop_idx, rows: RowInfo, group_mode, **fit_args):
-    """One fold's model: trained on ``fit_idx`` (label groups applied), stopped on
-    ``stop_idx`` (each label group counted once)."""
+def _fit_fold(kind, X, votes, fit_idx, stop_idx, rows: RowInfo, group_mode, select, **fit_args):
+    """One fold's model: trained on ``fit_idx`` (label groups applied) on the columns
+    ``select`` chooses from those rows, stopped on ``stop_idx`` (each label group counted
+    once)."""
 
     def take(a):
         return None if a is None else a[fit_idx]
@@ -260,6 +280,9 @@ def _fit_fold(kind, X, votes, fit_idx, stop_idx, rows: RowInfo, group_mode, **fi
     Xf, vf, wf = training_rows(
         X[fit_idx], votes[fit_idx], take(rows.groups), group_mode, take(rows.offset_sec)
     )
+    columns = select(Xf, vf, wf)
+    if columns is not None:
+        Xf = Xf[:, columns]
     eval_set = None
     if stop_idx is not None:
         ws = (
@@ -267,8 +290,24 @@ def _fit_fold(kind, X, votes, fit_idx, stop_idx, rows: RowInfo, group_mode, **fi
             if rows.groups is None
             else group_weight(np.unique(rows.groups[stop_idx], return_inverse=True)[1].reshape(-1))
         )
-        eval_set = (X[stop_idx], votes[stop_idx], ws)
-    return fit_model(kind, Xf, vf, eval_set=eval_set, row_weight=wf, **fit_args)
+        Xs = X[stop_idx] if columns is None else X[stop_idx][:, columns]
+        eval_set = (Xs, votes[stop_idx], ws)
+    model = fit_model(kind, Xf, vf, eval_set=eval_set, row_weight=wf, **fit_args)
+    model.columns = columns
+    return model
+
+
+def _selection(selector: ColumnSelector | None, key, strategy: str):
+    """``select(X, votes, weight) -> columns`` for one model's training rows (None: all)."""
+
+    def select(Xf, vf, wf):
+        if selector is None or not selector.active(Xf.shape[1]):
+            return None
+        weight = vote_weight(vf.sum(axis=1), strategy)
+        weight = weight if wf is None else weight * wf
+        return selector.columns(key, Xf, votes_to_probabilities(vf), weight)
+
+    return select
 
 
 def cross_validate(
@@ -285,12 +324,14 @@ def cross_validate(
     on_fold: Callable[[int, dict], None] | None = None,
     rows: RowInfo | None = None,
     group_mode: str = "none",
+    selector: ColumnSelector | None = None,
 ) -> CVResult:
     """Out-of-fold predictions on patient folds.
 
     Each fold's model trains on the other folds minus an inner patient split, on which it
     stops early (so no scored row chooses its round count). ``rows`` carries the patient
-    ids (inner split), label groups and offsets (``group_mode``, see ``models.groups``).
+    ids (inner split), label groups and offsets (``group_mode``, see ``models.groups``);
+    ``selector`` (``models.select``) prunes each fold's columns on its own training rows.
     ``on_fold(fold, scores)`` runs after each fold (progress, Optuna pruning; it may raise).
     """
     start = time.perf_counter()
@@ -312,6 +353,7 @@ def cross_validate(
             stop_idx,
             rows,
             group_mode,
+            _selection(selector, (strategy, group_mode, int(fold)), strategy),
             strategy=strategy,
             params=params,
             seed=seed + int(fold),
@@ -334,12 +376,25 @@ def cross_validate(
 
 
 def fit_final(
-    kind: str, X, votes, *, rows: RowInfo | None, group_mode: str, **fit_args
+    kind: str,
+    X,
+    votes,
+    *,
+    rows: RowInfo | None,
+    group_mode: str,
+    selector: ColumnSelector | None = None,
+    **fit_args,
 ) -> FittedModel:
-    """The model on every row (label groups applied), for a fixed round count."""
+    """The model on every row (label groups applied, columns pruned by ``selector`` on every
+    row), for a fixed round count."""
     rows = rows or RowInfo()
     Xf, vf, wf = training_rows(X, votes, rows.groups, group_mode, rows.offset_sec)
-    return fit_model(kind, Xf, vf, row_weight=wf, **fit_args)
+    strategy = fit_args.get("strategy", DEFAULT_STRATEGY)
+    columns = _selection(selector, (strategy, group_mode, "final"), strategy)(Xf, vf, wf)
+    model = fit_model(kind, Xf if columns is None else Xf[:, columns], vf, row_weight=wf,
+                      **fit_args)  # fmt: skip
+    model.columns = columns
+    return model
 
 
 def per_class_kl(votes: np.ndarray, pred: np.ndarray) -> np.ndarray:

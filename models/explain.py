@@ -24,29 +24,33 @@ def shap_values(bundle: Bundle, X: np.ndarray) -> np.ndarray | None:
 
     Returns
     -------
-    array, shape (n_rows, n_classes, n_features), or None when the bundle has no LightGBM
-    model.
+    array, shape (n_rows, n_classes, n_features) (0 for a column the model was pruned of),
+    or None when the bundle has no LightGBM model.
     """
     booster = _lightgbm_booster(bundle)
     if booster is None:
         return None
-    contrib = booster.predict(
-        X, pred_contrib=True, num_iteration=bundle.models["lightgbm"].rounds[0]
-    )
-    n_features = X.shape[1]
-    return contrib.reshape(len(X), len(CLASSES), n_features + 1)[:, :, :n_features]
+    model = bundle.models["lightgbm"]
+    Xm = model.take(X)
+    contrib = booster.predict(Xm, pred_contrib=True, num_iteration=model.rounds[0])
+    n_used = Xm.shape[1]
+    values = contrib.reshape(len(X), len(CLASSES), n_used + 1)[:, :, :n_used]
+    return model.scatter(values, X.shape[1])
 
 
 def importance(bundle: Bundle, columns: list[str]) -> dict[str, pd.Series]:
     """Importance of each feature per model, as a share of the model's total (sums to 1):
-    LightGBM split gain, CatBoost's default importance."""
+    LightGBM split gain, CatBoost's default importance (0 for a column a model was pruned
+    of)."""
     out = {}
     if "lightgbm" in bundle.models:
-        booster = bundle.models["lightgbm"].stages[0]
-        gain = booster.feature_importance(importance_type="gain")
+        model = bundle.models["lightgbm"]
+        gain = model.stages[0].feature_importance(importance_type="gain").astype(np.float64)
+        gain = model.scatter(gain, len(columns))
         out["lightgbm"] = pd.Series(gain / max(gain.sum(), 1e-12), index=columns)
     if "catboost" in bundle.models:
-        model = bundle.models["catboost"].stages[0]
-        values = np.asarray(model.get_feature_importance())
+        model = bundle.models["catboost"]
+        values = np.asarray(model.stages[0].get_feature_importance(), dtype=np.float64)
+        values = model.scatter(values, len(columns))
         out["catboost"] = pd.Series(values / max(values.sum(), 1e-12), index=columns)
     return out

@@ -1,11 +1,16 @@
 """CatBoost and LightGBM multiclass models that learn the experts' vote distribution.
 
-Soft labels by row expansion: a row whose votes are split between classes becomes one row per
-class with votes, labelled with that class and weighted by its vote fraction (times the row's
-own weight). The multiclass log loss of the expanded rows is exactly the cross-entropy of
-the predicted distribution against the vote distribution, so minimising it minimises the
-competition's KL divergence (they differ by the votes' entropy, a constant). Both libraries
-use their native multiclass objective, so nothing custom runs inside the boosters.
+The loss is the cross-entropy of the predicted distribution against the vote distribution,
+which differs from the competition's KL divergence by the votes' entropy (a constant), so
+minimising one minimises the other. The two libraries get it two ways:
+
+- LightGBM: a soft-label objective (:func:`soft_label_objective`: gradient ``p - y``,
+  LightGBM's own multiclass hessian), every row once, with a matching evaluation metric for
+  early stopping;
+- CatBoost (whose multiclass loss takes class indices only): row expansion, a row whose votes
+  are split between classes becomes one row per class with votes, labelled with that class
+  and weighted by its vote fraction (times the row's own weight). The multiclass log loss of
+  the expanded rows equals the cross-entropy of the original ones.
 
 An optional starting margin (``init_margin``: raw scores, one per class) lets a second
 stage continue from a first stage's predictions.
@@ -93,6 +98,52 @@ LIGHTGBM_DEFAULTS: dict = {
 }
 
 
+HESSIAN_FACTOR = N_CLASSES / (N_CLASSES - 1)
+"""LightGBM's own multiclass objective scales the diagonal hessian ``p (1 - p)`` by
+``k / (k - 1)``; the soft-label objective does the same, so its steps match the native ones."""
+
+SOFT_METRIC = "soft_logloss"
+
+
+def soft_label_objective(probs: np.ndarray, weight: np.ndarray | None) -> Callable:
+    """LightGBM objective for soft labels: the weighted cross-entropy's gradient and hessian.
+
+    ``probs`` (n_rows, n_classes) are the target distributions. LightGBM >= 4 passes the raw
+    scores as (n_rows, n_classes) and accepts gradients of that shape.
+    """
+    targets = np.asarray(probs, dtype=np.float64)
+    w = None if weight is None else np.asarray(weight, dtype=np.float64)[:, None]
+
+    def objective(preds: np.ndarray, _dataset) -> tuple[np.ndarray, np.ndarray]:
+        p = softmax(np.asarray(preds).reshape(targets.shape, order="F"))
+        grad = p - targets
+        hess = HESSIAN_FACTOR * p * (1.0 - p)
+        if w is not None:
+            grad, hess = grad * w, hess * w
+        return grad, hess
+
+    return objective
+
+
+def soft_log_loss(margin: np.ndarray, probs: np.ndarray, weight: np.ndarray | None) -> float:
+    """Weighted mean cross-entropy of ``softmax(margin)`` against ``probs`` (nats)."""
+    z = margin - margin.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    per_row = -(probs * log_p).sum(axis=1)
+    return float(np.average(per_row, weights=weight))
+
+
+def _soft_metric(probs: np.ndarray, weight: np.ndarray | None) -> Callable:
+    """LightGBM ``feval`` scoring the validation rows' raw scores by :func:`soft_log_loss`."""
+    targets = np.asarray(probs, dtype=np.float64)
+
+    def metric(preds: np.ndarray, _dataset) -> tuple[str, float, bool]:
+        margin = np.asarray(preds).reshape(targets.shape, order="F")
+        return SOFT_METRIC, soft_log_loss(margin, targets, weight), False
+
+    return metric
+
+
 def fit_lightgbm(
     X: np.ndarray,
     probs: np.ndarray,
@@ -107,32 +158,43 @@ def fit_lightgbm(
     seed: int = 0,
     n_threads: int = 0,
     on_round: Callable[[int], None] | None = None,
+    dataset=None,
 ) -> FitResult:
     """Train a LightGBM multiclass booster on soft labels (see module docstring).
 
     ``eval_set`` is ``(X_val, probs_val, weight_val)``; with it, training stops after
     ``early_stopping`` rounds without improvement and ``best_iteration`` is kept.
-    ``on_round(rounds_done)`` is called after every round (progress).
+    ``on_round(rounds_done)`` is called after every round (progress). ``dataset`` is an
+    already binned ``lightgbm.Dataset`` of ``X`` (e.g. a subset of one built once for every
+    fold); its labels and weights are ignored (the objective carries ``probs`` and ``weight``).
     """
     import lightgbm as lgb
 
-    Xe, label, sample_weight, margin = _expanded(X, probs, weight, init_margin)
     full_params = {
         **LIGHTGBM_DEFAULTS,
         **(params or {}),
-        "objective": "multiclass",
+        "objective": soft_label_objective(probs, weight),
         "num_class": N_CLASSES,
+        "metric": "None",
+        # keep columns no split can use under min_data_in_leaf (a tiny table would
+        # otherwise lose every column and stop LightGBM with a fatal error)
+        "feature_pre_filter": False,
         "seed": seed,
         "deterministic": True,
         "force_row_wise": True,
         "num_threads": n_threads,
         "verbose": -1,
     }
-    train = lgb.Dataset(Xe, label=label, weight=sample_weight, init_score=margin)
-    valid_sets, callbacks, history = [], [], {}
+    train = dataset if dataset is not None else lgb.Dataset(X, free_raw_data=True)
+    if init_margin is not None:
+        train.set_init_score(np.asarray(init_margin, dtype=np.float64).ravel(order="F"))
+    valid_sets, callbacks, history, feval = [], [], {}, None
     if eval_set is not None:
-        Xv, pv, wv, mv = _expanded(*eval_set, eval_init_margin)
-        valid_sets = [lgb.Dataset(Xv, label=pv, weight=wv, init_score=mv, reference=train)]
+        Xv, pv, wv = eval_set
+        valid = lgb.Dataset(Xv, reference=train)
+        if eval_init_margin is not None:
+            valid.set_init_score(np.asarray(eval_init_margin, dtype=np.float64).ravel(order="F"))
+        valid_sets, feval = [valid], _soft_metric(pv, wv)
         callbacks = [
             lgb.early_stopping(early_stopping, verbose=False),
             lgb.record_evaluation(history),
@@ -140,10 +202,15 @@ def fit_lightgbm(
     if on_round is not None:
         callbacks.append(lambda env: on_round(env.iteration + 1))
     booster = lgb.train(
-        full_params, train, num_boost_round=n_rounds, valid_sets=valid_sets, callbacks=callbacks
+        full_params,
+        train,
+        num_boost_round=n_rounds,
+        valid_sets=valid_sets,
+        feval=feval,
+        callbacks=callbacks,
     )
     best = booster.best_iteration if eval_set is not None and booster.best_iteration else n_rounds
-    curve = list(history.get("valid_0", {}).get("multi_logloss", []))
+    curve = list(history.get("valid_0", {}).get(SOFT_METRIC, []))
     return FitResult(booster, int(best), curve)
 
 

@@ -67,3 +67,18 @@ def storage_url(text: str) -> str:
             "sqlite:///path/optuna.db or postgresql://user@host/db"
         ) from None
     return text
+
+
+def non_negative_int(text: str) -> int:
+    """A whole number >= 0 (``--max-features``; 0 means no limit).
+
+    >>> non_negative_int("400")
+    400
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value

@@ -24,6 +24,7 @@ from models.blend import blend_out_of_fold
 from models.cv import DEFAULT_GROUPS, DEFAULT_STRATEGY, cross_validate, fit_final
 from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
 from models.labels import RELIABLE_MIN_VOTES
+from models.select import DEFAULT_MAX_FEATURES, ColumnSelector
 from pipelines.features_stage import feature_columns
 
 KAGGLE_ROWS = 106_800
@@ -64,12 +65,15 @@ def _timed(fn):
     return value, time.perf_counter() - start
 
 
-def run_size(path: str, models: tuple[str, ...], n_folds: int, max_rounds: int) -> dict:
+def run_size(
+    path: str, models: tuple[str, ...], n_folds: int, max_rounds: int, groups: str, max_features
+) -> dict:
     """Time the stages of training on one table (runs in a child process)."""
     from pipelines.training_data import load_table
 
     data, load_s = _timed(lambda: load_table(Path(path)))
     rows, folds = data.rows(), data.folds(n_folds, 0)
+    selector = ColumnSelector(max_features or None, 0)
     out = {"rows": len(data.X), "groups": int(rows.groups.max()) + 1, "load_s": load_s}
     oof = {}
     for kind in models:
@@ -85,11 +89,13 @@ def run_size(path: str, models: tuple[str, ...], n_folds: int, max_rounds: int) 
                 seed=0,
                 n_rounds=max_rounds,
                 rows=rows,
-                group_mode=DEFAULT_GROUPS,
+                group_mode=groups,
+                selector=selector,
             )
         )
         oof[kind] = result.oof
         out[f"{kind}_cv_s"] = seconds
+        out[f"{kind}_rounds"] = result.final_rounds()[0]
         out[f"{kind}_test_like"] = result.report.get("kl_test_like", float("nan"))
         _, out[f"{kind}_final_s"] = _timed(
             lambda kind=kind, params=params, result=result: fit_final(
@@ -97,7 +103,8 @@ def run_size(path: str, models: tuple[str, ...], n_folds: int, max_rounds: int) 
                 data.X,
                 data.votes,
                 rows=rows,
-                group_mode=DEFAULT_GROUPS,
+                group_mode=groups,
+                selector=selector,
                 strategy=DEFAULT_STRATEGY,
                 params=params,
                 seed=0,
@@ -121,7 +128,10 @@ def _print(result: dict, models) -> None:
         f"load {result['load_s']:.1f} s",
     ]
     for k in models:
-        parts.append(f"{k} CV {result[f'{k}_cv_s']:.0f} s + final {result[f'{k}_final_s']:.0f} s")
+        parts.append(
+            f"{k} CV {result[f'{k}_cv_s']:.0f} s + final {result[f'{k}_final_s']:.0f} s "
+            f"({result[f'{k}_rounds']} rounds)"
+        )
     parts += [
         f"blend {result['blend_s']:.1f} s",
         f"total {total / 60:.1f} min",
@@ -149,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", default="lightgbm,catboost")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--max-rounds", type=int, default=1000)
+    parser.add_argument("--groups", default=DEFAULT_GROUPS)
+    parser.add_argument("--max-features", type=int, default=DEFAULT_MAX_FEATURES)
     args = parser.parse_args(argv)
     models = tuple(args.models.split(","))
     if args.source is None:
@@ -158,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     source = pd.read_parquet(args.source)
     print(
         f"bench-train: source {args.source} ({len(source)} rows); strategy "
-        f"{DEFAULT_STRATEGY}, label groups {DEFAULT_GROUPS}, {args.folds} folds",
+        f"{DEFAULT_STRATEGY}, label groups {args.groups}, columns per model "
+        f"{args.max_features or 'all'}, {args.folds} folds",
         flush=True,
     )
     ctx = multiprocessing.get_context("spawn")
@@ -167,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             path = Path(tmp) / f"table_{n_rows}.parquet"
             scaled_table(source, n_rows, seed=n_rows).to_parquet(path, index=False)
             with ctx.Pool(1) as pool:
-                result = pool.apply(run_size, (str(path), models, args.folds, args.max_rounds))
+                task = (str(path), models, args.folds, args.max_rounds)
+                result = pool.apply(run_size, (*task, args.groups, args.max_features))
             _print(result, models)
             path.unlink()
     return 0

@@ -14,8 +14,17 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
+from models.cv import DEFAULT_GROUPS
+from models.groups import GROUP_MODES
+from models.select import DEFAULT_MAX_FEATURES
 from pipelines import commands
-from pipelines.arguments import family_list, finite_float, model_list, storage_url
+from pipelines.arguments import (
+    family_list,
+    finite_float,
+    model_list,
+    non_negative_int,
+    storage_url,
+)
 from pipelines.config import DATA_DIR_ENV, WORK_DIR_ENV
 from pipelines.kaggle import package as kaggle_package
 from pipelines.progress import configure_logging
@@ -76,9 +85,16 @@ def _add_model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--table", default=None, help="train on this feature table (parquet)")
     p.add_argument(
         "--groups",
-        default="weight",
-        choices=["none", "weight", "one", "mean"],
-        help="how repeated windows of one label count (default weight)",
+        default=DEFAULT_GROUPS,
+        choices=list(GROUP_MODES),
+        help=f"how repeated windows of one label count (default {DEFAULT_GROUPS})",
+    )
+    p.add_argument(
+        "--max-features",
+        type=non_negative_int,
+        default=DEFAULT_MAX_FEATURES,
+        help="columns each model keeps, ranked by a quick LightGBM on its training rows "
+        f"(default {DEFAULT_MAX_FEATURES}; 0 keeps all)",
     )
 
 

@@ -206,6 +206,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         table=Path(args.table) if args.table else None,
         groups=args.groups,
+        max_features=args.max_features,
     )
     if args.json:
         _print_train_json(summary)
@@ -256,6 +257,7 @@ def _cmd_tune(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         table=Path(args.table) if args.table else None,
         groups=args.groups,
+        max_features=args.max_features,
     )
     for s in summaries:
         best = "none yet" if s.best_value is None else f"{s.best_value:.4f}"

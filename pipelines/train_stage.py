@@ -39,6 +39,7 @@ from models.cv import (
 from models.folds import fold_table
 from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
 from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
+from models.select import DEFAULT_MAX_FEATURES, ColumnSelector
 from pipelines.config import WorkLayout
 from pipelines.features_stage import feature_config
 from pipelines.files import unique_run_dir
@@ -124,8 +125,11 @@ class _Run:
     log: Callable
     rows: RowInfo
     group_mode: str = DEFAULT_GROUPS
+    selector: ColumnSelector | None = None
 
     def cv(self, kind: str, strategy: str, X=None, params=None, on_fold=None) -> CVResult:
+        """Cross-validate on the full table (columns pruned by the run's selector) or on the
+        columns ``X`` given (none pruned)."""
         return cross_validate(
             kind,
             self.data.X if X is None else X,
@@ -139,6 +143,7 @@ class _Run:
             on_fold=on_fold,
             rows=self.rows,
             group_mode=self.group_mode,
+            selector=self.selector if X is None else None,
         )
 
 
@@ -225,15 +230,18 @@ def _starter(run: _Run, strategy: str) -> tuple[dict, np.ndarray] | None:
     return row, res.oof
 
 
+def _columns_note(run: _Run) -> str:
+    n = len(run.data.columns)
+    if run.selector is not None and run.selector.active(n):
+        return f"{run.selector.max_features} of {n} columns, chosen per fold"
+    return f"{n} columns"
+
+
 def _model_rows(run: _Run, models, oof: dict, blend: Blend, truth) -> list[dict]:
     data = run.data
     rows = [
         _score_row(
-            f"{kind} (full features)",
-            data.votes,
-            oof[kind],
-            data.eeg_id,
-            f"{len(data.columns)} columns",
+            f"{kind} (full features)", data.votes, oof[kind], data.eeg_id, _columns_note(run)
         )
         for kind in models
     ]
@@ -264,6 +272,7 @@ def _final_fits(run: _Run, results: dict[str, CVResult], strategy: str) -> dict:
             run.data.votes,
             rows=run.rows,
             group_mode=run.group_mode,
+            selector=run.selector,
             strategy=strategy,
             params=run.params[kind],
             seed=run.seed,
@@ -344,6 +353,11 @@ def _describe(run: _Run, n_folds: int) -> None:
         f"{len(np.unique(data.patient_id))} patients, {n_folds} patient folds, "
         f"{int(run.reliable.sum())} rows with >= {RELIABLE_MIN_VOTES} votes"
     )
+    if run.selector is not None and run.selector.active(len(data.columns)):
+        run.log(
+            f"  each model keeps the {run.selector.max_features} columns a quick LightGBM "
+            "ranks highest on its own training rows (--max-features)"
+        )
 
 
 def _score_table(ctx: _Run, models, results: dict[str, CVResult], strategy: str, data_dir):
@@ -387,15 +401,18 @@ def train(
     progress: bool = True,
     table: Path | None = None,
     groups: str = DEFAULT_GROUPS,
+    max_features: int | None = DEFAULT_MAX_FEATURES,
 ) -> TrainSummary:
     """Cross-validate, blend, compare with baselines, fit on every row, write the bundle.
 
     ``table`` trains on that feature table instead of the features of ``data_dir``;
-    ``groups`` says how repeated windows of one label count (``models.groups``).
+    ``groups`` says how repeated windows of one label count (``models.groups``);
+    ``max_features`` prunes each model to that many columns (``models.select``; 0 or None
+    keeps every column).
     """
     start = time.perf_counter()
     data = _load(table, data_dir, work_dir, families=families, n_jobs=n_jobs, progress=progress)
-    key = study_key(data.key, n_folds, seed, strategy or DEFAULT_STRATEGY, groups)
+    key = study_key(data.key, n_folds, seed, strategy or DEFAULT_STRATEGY, groups, max_features)
     params, params_source = _resolve_params(work_dir, storage, key, models, use_tuned)
     ctx = _Run(
         data=data,
@@ -407,6 +424,7 @@ def train(
         log=logger.info if progress else (lambda *a, **k: None),
         rows=data.rows(),
         group_mode=groups,
+        selector=ColumnSelector(max_features or None, seed),
     )
     _describe(ctx, n_folds)
     strategy_table = _compare_strategies(ctx, models) if compare_strategies else None
@@ -424,6 +442,7 @@ def train(
         n_folds,
         strategy=chosen,
         groups=groups,
+        max_features=max_features or None,
         params_source=params_source,
         cv_table=cv_table.to_dict(orient="records"),
         strategy_table=None if strategy_table is None else strategy_table.to_dict("records"),

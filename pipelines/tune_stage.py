@@ -20,6 +20,7 @@ import numpy as np
 
 from models.cv import DEFAULT_GROUPS, DEFAULT_STRATEGY, cross_validate
 from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
+from models.select import DEFAULT_MAX_FEATURES, ColumnSelector
 from pipelines.config import WorkLayout
 from pipelines.training_data import TrainingData, load_table, load_training_data
 
@@ -37,11 +38,15 @@ def default_storage(work_dir: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def study_key(data_key: str, n_folds: int, seed: int, strategy: str, groups: str) -> str:
+def study_key(
+    data_key: str, n_folds: int, seed: int, strategy: str, groups: str, max_features=None
+) -> str:
     """What a study's trials are comparable under: the data set and feature configuration
-    (``TrainingData.key``), the folds, the strategy and the label-group mode
-    (``{data}-{hash}_{config}_f{folds}s{seed}_{strategy}_g{groups}``)."""
-    return f"{data_key}_f{n_folds}s{seed}_{strategy}_g{groups}"
+    (``TrainingData.key``), the folds, the strategy, the label-group mode and the column
+    pruning (``{data}-{hash}_{config}_f{folds}s{seed}_{strategy}_g{groups}[_k{max_features}]``;
+    no ``_k`` part when every column is kept)."""
+    pruned = f"_k{max_features}" if max_features else ""
+    return f"{data_key}_f{n_folds}s{seed}_{strategy}_g{groups}{pruned}"
 
 
 def study_name(key: str, kind: str) -> str:
@@ -130,9 +135,18 @@ class TuneSummary:
 
 
 def _objective(
-    data: TrainingData, folds: np.ndarray, kind: str, *, strategy, seed, max_rounds, groups
+    data: TrainingData,
+    folds: np.ndarray,
+    kind: str,
+    *,
+    strategy,
+    seed,
+    max_rounds,
+    groups,
+    selector: ColumnSelector,
 ):
-    """The Optuna objective of one model: out-of-fold KL, reported fold by fold for pruning."""
+    """The Optuna objective of one model: out-of-fold KL, reported fold by fold for pruning.
+    Every trial trains on the columns ``selector`` chose for each fold (chosen once)."""
     import optuna
 
     rows = data.rows()
@@ -160,6 +174,7 @@ def _objective(
             n_rounds=max_rounds,
             rows=rows,
             group_mode=groups,
+            selector=selector,
         )
         trial.set_user_attr("kl_all", result.report["kl_all"])
         trial.set_user_attr("rounds", result.final_rounds())
@@ -221,6 +236,7 @@ def tune(
     progress: bool = True,
     table: Path | None = None,
     groups: str = DEFAULT_GROUPS,
+    max_features: int | None = DEFAULT_MAX_FEATURES,
 ) -> list[TuneSummary]:
     """Run each model's study until it holds ``n_trials`` finished trials, counted over
     every process that shares the study (see :func:`_stop_at`)."""
@@ -233,7 +249,8 @@ def tune(
     folds = data.folds(n_folds, seed)
     storage = storage or default_storage(work_dir)
     strategy = strategy or DEFAULT_STRATEGY
-    key = study_key(data.key, n_folds, seed, strategy, groups)
+    key = study_key(data.key, n_folds, seed, strategy, groups, max_features)
+    selector = ColumnSelector(max_features or None, seed)
     out = []
     for kind in kinds:
         start = time.perf_counter()
@@ -249,6 +266,7 @@ def tune(
                 seed=seed,
                 max_rounds=max_rounds,
                 groups=groups,
+                selector=selector,
             )
             study.optimize(
                 objective,

@@ -63,11 +63,32 @@ def dataset_provenance(data_dir: Path) -> dict:
     }
 
 
+def table_provenance(path: Path, eeg_id, patient_id, key: str) -> dict:
+    """What identifies a feature table given to ``hms train --table`` (the fields of
+    :func:`dataset_provenance`; ``source`` is ``"table"``, nothing says whether it was
+    generated)."""
+    path = Path(path).resolve()
+    return {
+        "key": key,
+        "name": path.name,
+        "path": str(path),
+        "source": "table",
+        "generated": False,
+        "train_csv_sha256": None,
+        "n_train_rows": len(eeg_id),
+        "n_train_eegs": len(set(eeg_id.tolist())),
+        "n_train_patients": len(set(patient_id.tolist())),
+        "n_test_eegs": 0,
+    }
+
+
 def describe(dataset: dict | None) -> str:
     """``generated data 'demo' (1,234 label rows, 300 EEGs)`` or ``an unrecorded data set``."""
     if not dataset:
         return "an unrecorded data set"
     kind = "generated demo data" if dataset.get("generated") else "real data"
+    if dataset.get("source") == "table":
+        kind = "the feature table"
     return (
         f"{kind} '{dataset.get('name')}' ({dataset.get('n_train_rows', 0):,} label rows, "
         f"{dataset.get('n_train_eegs', 0):,} EEGs)"

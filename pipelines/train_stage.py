@@ -43,7 +43,7 @@ from models.select import DEFAULT_MAX_FEATURES, ColumnSelector
 from pipelines.config import WorkLayout
 from pipelines.features_stage import feature_config
 from pipelines.files import unique_run_dir
-from pipelines.provenance import dataset_provenance, update_latest
+from pipelines.provenance import dataset_provenance, table_provenance, update_latest
 from pipelines.training_data import TrainingData, load_table, load_training_data
 from pipelines.tune_stage import best_params, study_key
 
@@ -80,7 +80,7 @@ def prior_oof(votes: np.ndarray, folds: np.ndarray) -> np.ndarray:
 def oracle_probabilities(data_dir: Path, table: pd.DataFrame) -> np.ndarray | None:
     """The true probabilities of a generated data set (``demo_truth.csv``), row-aligned."""
     path = Path(data_dir) / "demo_truth.csv"
-    if not path.is_file():
+    if not path.is_file() or "label_id" not in table:
         return None
     truth = pd.read_csv(path)
     truth = truth[truth["split"] == "train"].dropna(subset=["label_id"])
@@ -330,12 +330,20 @@ def _write_bundle(work_dir, name: str, run: _Run, *, final, blend, meta, details
     return bundle_path
 
 
-def _meta(run: _Run, name: str, data_dir, families, n_folds, **extra) -> dict:
+def _provenance(run: _Run, data_dir, table) -> dict:
+    """The data set a bundle was trained on: the ``--table`` given, else ``data_dir``."""
+    if table is None:
+        return dataset_provenance(data_dir)
+    data = run.data
+    return table_provenance(table, data.eeg_id, data.patient_id, data.key)
+
+
+def _meta(run: _Run, name: str, data_dir, families, n_folds, table=None, **extra) -> dict:
     return {
         "run": name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "data_dir": str(Path(data_dir).resolve()),
-        "dataset": dataset_provenance(data_dir),
+        "data_dir": None if table is not None else str(Path(data_dir).resolve()),
+        "dataset": _provenance(run, data_dir, table),
         "feature_table": str(run.data.table_path),
         "feature_config": feature_config(families),
         "feature_config_hash": run.data.table_path.parent.name,
@@ -361,7 +369,8 @@ def _describe(run: _Run, n_folds: int) -> None:
 
 
 def _score_table(ctx: _Run, models, results: dict[str, CVResult], strategy: str, data_dir):
-    """Out-of-fold predictions of every model, baseline and the blend; the blend; the CV table."""
+    """Out-of-fold predictions of every model, baseline and the blend; the blend; the CV table.
+    ``data_dir`` (None for a ``--table``) may hold the true probabilities (generated data)."""
     oof = {kind: r.oof for kind, r in results.items()}
     oof["blend"], blend = _blend(ctx, oof)
     table_rows = _baseline_rows(ctx)
@@ -369,7 +378,7 @@ def _score_table(ctx: _Run, models, results: dict[str, CVResult], strategy: str,
     if starter is not None:
         table_rows.append(starter[0])
         oof["starter"] = starter[1]
-    truth = oracle_probabilities(data_dir, ctx.data.table)
+    truth = None if data_dir is None else oracle_probabilities(data_dir, ctx.data.table)
     table_rows += _model_rows(ctx, models, oof, blend, truth)
     if truth is not None:
         oof["oracle"] = truth
@@ -430,7 +439,9 @@ def train(
     strategy_table = _compare_strategies(ctx, models) if compare_strategies else None
     chosen = _choose_strategy(strategy_table, strategy)
     results = _cross_validate_models(ctx, models, chosen)
-    oof, blend, cv_table = _score_table(ctx, models, results, chosen, data_dir)
+    oof, blend, cv_table = _score_table(
+        ctx, models, results, chosen, data_dir if table is None else None
+    )
     final = _final_fits(ctx, results, chosen)
     # A new folder per run, created atomically: two runs never share (and overwrite) one.
     run = run or unique_run_dir(WorkLayout(work_dir).models).name
@@ -440,6 +451,7 @@ def train(
         data_dir,
         families,
         n_folds,
+        table=table,
         strategy=chosen,
         groups=groups,
         max_features=max_features or None,

@@ -17,3 +17,31 @@ def test_validate_and_features_print_their_summaries_as_json(tmp_path, capsys):
     by_split = {s["split"]: s for s in summary["splits"]}
     assert by_split["train"]["rows"] == 5 and by_split["test"]["rows"] == 1
     assert by_split["train"]["failures"] == [] and by_split["train"]["columns"] > 100
+
+
+def test_train_prints_its_summary_and_cv_table_as_json(tmp_path, capsys):
+    from tests.test_training import _tiny_table
+
+    table = tmp_path / "table.parquet"
+    _tiny_table(table)
+    args = ["train", "--table", str(table), "--work-dir", str(tmp_path / "w"), "--json", "-q"]
+    assert main([*args, "--models", "lightgbm", "--folds", "3", "--max-rounds", "20"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["label_rows"] == 120 and summary["train_patients"] == 20
+    models = [row["model"] for row in summary["cv_table"]]
+    assert models[:2] == ["uniform", "class prior"] and "blend" in models
+    assert all(0 <= row["kl_test_like"] < 10 for row in summary["cv_table"])
+    assert (tmp_path / "w" / "models" / summary["run"] / "bundle.json").is_file()
+
+
+def test_demo_data_says_its_patient_count_spans_train_and_test(tmp_path, capsys):
+    import pandas as pd
+
+    out = tmp_path / "demo"
+    assert main(["demo-data", str(out), "--n-eegs", "6", "--n-jobs", "1", "--quiet"]) == 0
+    text = capsys.readouterr().out
+    train = pd.read_csv(out / "train.csv")
+    test = pd.read_csv(out / "test.csv")
+    both = len(set(train["patient_id"]) | set(test["patient_id"]))
+    assert f"{both} patients in train and test together" in text
+    assert f"{train['eeg_id'].nunique()} train EEGs" in text

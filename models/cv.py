@@ -21,11 +21,11 @@ import numpy as np
 
 from models.folds import consensus_folds
 from models.gbdt import MODEL_KINDS, softmax
-from models.groups import group_weight, training_rows
+from models.groups import TrainingUnits, group_weight, training_units
 from models.labels import RELIABLE_MIN_VOTES, votes_to_probabilities
 from models.metric import kl_divergence_rows, kl_report, kl_terms
 from models.progress import FitProgress
-from models.select import ColumnSelector
+from models.select import ColumnSelector, ranking_sample
 
 STRATEGIES = ("plain", "weighted", "two_stage")
 DEFAULT_STRATEGY = "weighted"
@@ -269,43 +269,55 @@ class RowInfo:
     offset_sec: np.ndarray | None = None
 
 
-def _fit_fold(kind, X, votes, fit_idx, stop_idx, rows: RowInfo, group_mode, select, **fit_args):
-    """One fold's model: trained on ``fit_idx`` (label groups applied) on the columns
-    ``select`` chooses from those rows, stopped on ``stop_idx`` (each label group counted
-    once)."""
+def _take(X: np.ndarray, rows: np.ndarray, columns: np.ndarray | None) -> np.ndarray:
+    """``X[rows]`` restricted to ``columns`` (None: all), copying only what is kept."""
+    return X[rows] if columns is None else X[np.ix_(rows, columns)]
 
-    def take(a):
-        return None if a is None else a[fit_idx]
 
-    Xf, vf, wf = training_rows(
-        X[fit_idx], votes[fit_idx], take(rows.groups), group_mode, take(rows.offset_sec)
-    )
-    columns = select(Xf, vf, wf)
-    if columns is not None:
-        Xf = Xf[:, columns]
+def _stop_weight(rows: RowInfo, stop_idx: np.ndarray) -> np.ndarray | None:
+    """Each label group of the early-stopping rows counts once (None without groups)."""
+    if rows.groups is None:
+        return None
+    return group_weight(np.unique(rows.groups[stop_idx], return_inverse=True)[1].reshape(-1))
+
+
+def _fit_fold(
+    kind, X, votes, units: TrainingUnits, fit_idx, stop_idx, rows: RowInfo, select, **fit_args
+):
+    """One fold's model: trained on the units of the rows ``fit_idx`` (label groups applied)
+    on the columns ``select`` chooses from them, stopped on ``stop_idx`` (each label group
+    counted once)."""
+    fit_units = units.among(fit_idx)
+    columns = select(units, fit_units)
     eval_set = None
     if stop_idx is not None:
-        ws = (
-            None
-            if rows.groups is None
-            else group_weight(np.unique(rows.groups[stop_idx], return_inverse=True)[1].reshape(-1))
-        )
-        Xs = X[stop_idx] if columns is None else X[stop_idx][:, columns]
-        eval_set = (Xs, votes[stop_idx], ws)
-    model = fit_model(kind, Xf, vf, eval_set=eval_set, row_weight=wf, **fit_args)
+        eval_set = (_take(X, stop_idx, columns), votes[stop_idx], _stop_weight(rows, stop_idx))
+    model = fit_model(
+        kind,
+        _take(units.X, fit_units, columns),
+        units.votes[fit_units],
+        eval_set=eval_set,
+        row_weight=None if units.weight is None else units.weight[fit_units],
+        **fit_args,
+    )
     model.columns = columns
     return model
 
 
 def _selection(selector: ColumnSelector | None, key, strategy: str):
-    """``select(X, votes, weight) -> columns`` for one model's training rows (None: all)."""
+    """``select(units, indices) -> columns`` for one model's training units (None: all),
+    ranked on a sample of them (``models.select``)."""
 
-    def select(Xf, vf, wf):
-        if selector is None or not selector.active(Xf.shape[1]):
+    def select(units: TrainingUnits, indices: np.ndarray):
+        if selector is None or not selector.active(units.X.shape[1]):
             return None
-        weight = vote_weight(vf.sum(axis=1), strategy)
-        weight = weight if wf is None else weight * wf
-        return selector.columns(key, Xf, votes_to_probabilities(vf), weight)
+        if (known := selector.known(key)) is not None:
+            return known
+        sample = ranking_sample(indices, selector.seed)
+        votes = units.votes[sample]
+        weight = vote_weight(votes.sum(axis=1), strategy)
+        weight = weight if units.weight is None else weight * units.weight[sample]
+        return selector.columns(key, units.X[sample], votes_to_probabilities(votes), weight)
 
     return select
 
@@ -341,6 +353,7 @@ def cross_validate(
     rounds, fold_scores = [], []
     fold_ids = np.unique(folds)
     progress = FitProgress(kind, len(fold_ids), n_rounds)
+    units = training_units(X, votes, rows.groups, group_mode, rows.offset_sec)
     for fold in fold_ids:
         val = folds == fold
         fit_idx, stop_idx = inner_split(np.flatnonzero(~val), rows.patient_id, votes, seed)
@@ -349,10 +362,10 @@ def cross_validate(
             kind,
             X,
             votes,
+            units,
             fit_idx,
             stop_idx,
             rows,
-            group_mode,
             _selection(selector, (strategy, group_mode, int(fold)), strategy),
             strategy=strategy,
             params=params,
@@ -388,11 +401,17 @@ def fit_final(
     """The model on every row (label groups applied, columns pruned by ``selector`` on every
     row), for a fixed round count."""
     rows = rows or RowInfo()
-    Xf, vf, wf = training_rows(X, votes, rows.groups, group_mode, rows.offset_sec)
+    units = training_units(X, votes, rows.groups, group_mode, rows.offset_sec)
+    every = np.arange(len(units.row))
     strategy = fit_args.get("strategy", DEFAULT_STRATEGY)
-    columns = _selection(selector, (strategy, group_mode, "final"), strategy)(Xf, vf, wf)
-    model = fit_model(kind, Xf if columns is None else Xf[:, columns], vf, row_weight=wf,
-                      **fit_args)  # fmt: skip
+    columns = _selection(selector, (strategy, group_mode, "final"), strategy)(units, every)
+    model = fit_model(
+        kind,
+        units.X if columns is None else units.X[:, columns],
+        units.votes,
+        row_weight=units.weight,
+        **fit_args,
+    )
     model.columns = columns
     return model
 

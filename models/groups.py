@@ -15,6 +15,8 @@ count each group once:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 GROUP_MODES = ("none", "weight", "one", "mean")
@@ -101,7 +103,8 @@ def group_means(X: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarr
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     Xs = np.asarray(X, dtype=np.float32)[order]
     finite = np.isfinite(Xs)
-    sums = np.add.reduceat(np.where(finite, Xs, 0.0), starts, axis=0, dtype=np.float64)
+    Xs[~finite] = 0.0  # in place: a float64 copy of a Kaggle-size table would take 1.3 GB
+    sums = np.add.reduceat(Xs, starts, axis=0, dtype=np.float64)
     counts = np.add.reduceat(finite, starts, axis=0, dtype=np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
@@ -141,3 +144,41 @@ def training_rows(
         return X[keep], votes[keep], None
     X_mean, first = group_means(X, local)
     return X_mean, votes[first], None
+
+
+@dataclass(frozen=True)
+class TrainingUnits:
+    """The rows models train on under a label-group mode, made once for the whole table.
+
+    A label group lies inside one EEG, so inside one patient and one fold: the units of a
+    fold are the units whose source row is in the fold, and no fold needs its own copy.
+    """
+
+    X: np.ndarray  # (n_units, n_features)
+    votes: np.ndarray  # (n_units, n_classes)
+    weight: np.ndarray | None  # (n_units,) or None (all 1)
+    row: np.ndarray  # (n_units,) a source row of each unit (its patient, fold and EEG)
+
+    def among(self, rows: np.ndarray) -> np.ndarray:
+        """Indices of the units whose source row is one of ``rows``."""
+        return np.flatnonzero(np.isin(self.row, rows))
+
+
+def training_units(
+    X: np.ndarray, votes: np.ndarray, groups: np.ndarray | None, mode: str, offset_sec=None
+) -> TrainingUnits:
+    """:func:`training_rows` of the whole table, each unit tied to a source row."""
+    if mode not in GROUP_MODES:
+        raise ValueError(f"unknown label-group mode {mode!r}; known: {', '.join(GROUP_MODES)}")
+    every = np.arange(len(X))
+    if groups is None or mode == "none":
+        return TrainingUnits(X, votes, None, every)
+    _, local = np.unique(groups, return_inverse=True)
+    local = local.reshape(-1)
+    if mode == "weight":
+        return TrainingUnits(X, votes, group_weight(local), every)
+    if mode == "one":
+        keep = representatives(local, offset_sec)
+        return TrainingUnits(X[keep], votes[keep], None, keep)
+    X_mean, first = group_means(X, local)
+    return TrainingUnits(X_mean, votes[first], None, first)

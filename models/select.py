@@ -35,13 +35,21 @@ RANKING_PARAMS = {
 }
 
 
+def ranking_sample(indices: np.ndarray, seed: int) -> np.ndarray:
+    """At most :data:`RANKING_MAX_ROWS` of ``indices`` (a seeded draw, in their order)."""
+    indices = np.asarray(indices)
+    if len(indices) <= RANKING_MAX_ROWS:
+        return indices
+    pick = np.random.default_rng(seed).choice(len(indices), RANKING_MAX_ROWS, replace=False)
+    return indices[np.sort(pick)]
+
+
 def rank_columns(
     X: np.ndarray, probs: np.ndarray, weight: np.ndarray | None, *, seed: int
 ) -> np.ndarray:
-    """Split gain of every column in a short LightGBM fit, shape ``(n_features,)``."""
-    rows = np.arange(len(X))
-    if len(rows) > RANKING_MAX_ROWS:
-        rows = np.sort(np.random.default_rng(seed).choice(rows, RANKING_MAX_ROWS, replace=False))
+    """Split gain of every column in a short LightGBM fit on (a sample of) the rows,
+    shape ``(n_features,)``."""
+    rows = ranking_sample(np.arange(len(X)), seed)
     fit = fit_lightgbm(
         X[rows],
         probs[rows],
@@ -79,6 +87,10 @@ class ColumnSelector:
 
     def active(self, n_features: int) -> bool:
         return self.max_features is not None and 0 < self.max_features < n_features
+
+    def known(self, key: Hashable) -> np.ndarray | None:
+        """The columns already chosen under ``key`` (None: not chosen yet)."""
+        return self._chosen.get(key)
 
     def columns(
         self, key: Hashable, X: np.ndarray, probs: np.ndarray, weight: np.ndarray | None

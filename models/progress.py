@@ -36,21 +36,30 @@ class FitProgress:
         self.label, self.n_folds, self.max_rounds = label, n_folds, max_rounds
         self.every_sec = every_sec
         self.fold_seconds: list[float] = []
-        self._fold_start = self._last = time.perf_counter()
+        self.start_fold()
 
     def start_fold(self) -> None:
         self._fold_start = self._last = time.perf_counter()
+        self._first_round = None
 
     def on_round(self, rounds_done: int) -> None:
         """Called by the booster after every round; logs at most every ``every_sec``."""
         now = time.perf_counter()
+        if self._first_round is None:
+            self._first_round = (now, rounds_done)
         if now - self._last < self.every_sec:
             return
         self._last = now
-        logger.info(self.line(rounds_done, now - self._fold_start))
+        first_at, first_done = self._first_round
+        boosting = (now - first_at, rounds_done - first_done) if rounds_done > first_done else None
+        logger.info(self.line(rounds_done, now - self._fold_start, boosting))
 
-    def line(self, rounds_done: int, elapsed: float) -> str:
+    def line(self, rounds_done: int, elapsed: float, boosting=None) -> str:
+        """The progress line. ``boosting`` = ``(seconds, rounds)`` since the first round, so
+        the rate leaves out the setup before it (binning, column ranking)."""
         per_round = elapsed / max(rounds_done, 1)
+        if boosting is not None:
+            per_round = boosting[0] / boosting[1]
         fold_left = per_round * max(self.max_rounds - rounds_done, 0)
         folds_after = self.n_folds - len(self.fold_seconds) - 1
         typical = sum(self.fold_seconds) / len(self.fold_seconds) if self.fold_seconds else elapsed

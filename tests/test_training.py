@@ -227,3 +227,10 @@ def test_bench_table_redraws_whole_eegs_with_fresh_ids_and_kept_patients(tmp_pat
         # the copy's votes and offsets are those of one source EEG of that patient
         match = source[source["seizure_vote"] == rows["seizure_vote"].iloc[0]]
         assert {patient_of[e] for e in match["eeg_id"]} >= {rows["patient_id"].iloc[0]}
+
+
+def test_progress_rate_leaves_out_the_setup_before_the_first_round():
+    progress = FitProgress("lightgbm", 1, 1000)
+    # 30 s of setup, then 10 rounds in 1 s: 990 rounds left at 0.1 s, not at 3.1 s
+    assert "<= 1.6 min left" in progress.line(11, 31.0, boosting=(1.0, 10))
+    assert "<= 46.5 min left" in progress.line(11, 31.0)  # without it: 31 s / 11 rounds

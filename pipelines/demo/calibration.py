@@ -165,7 +165,7 @@ NAN_RUN_SHARE = 0.05
 """Share of recordings with short all-channel NaN runs (none of the 9 real ones has any; the
 full Kaggle set does have NaN stretches, so a few are kept for the pipeline's sake)."""
 
-SEIZURE_UV, DISCHARGE_UV, RHYTHMIC_DELTA_UV = 35.0, 60.0, 40.0
+SEIZURE_UV, DISCHARGE_UV, RHYTHMIC_DELTA_UV = 100.0, 300.0, 250.0
 """Pattern peak amplitude (uV at the focus) at probability 1 and typical background (scaled by
 the recording's bipolar RMS / ``BIPOLAR_RMS_UV``). Set by hand so that the median 5-15 Hz power
 of the demo windows comes within ~0.3 log10 of the real windows' (the 3 real seizure

@@ -11,7 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.kaggle_spectrogram import kaggle_spectrogram
-from features.montage import EEG_CHANNELS, RAW_COLUMNS, SFREQ, SPECTROGRAM_COLUMNS
+from scipy.signal import welch
+
+from features.montage import EEG_CHANNELS, RAW_COLUMNS, SFREQ, SPECTROGRAM_COLUMNS, to_bipolar
 from features.windows import SPECTROGRAM_ROW_SEC
 from models.labels import CLASSES
 from pipelines.demo.calibration import (
@@ -71,6 +73,19 @@ def _patterns(rng: np.random.Generator, plan: RecordingPlan, n: int, *, sfreq: f
     return x
 
 
+def bipolar_psd(x: np.ndarray, freqs: np.ndarray, *, sfreq: float) -> np.ndarray:
+    """Mean power density of the 18 bipolar derivations of ``x`` (19, n) uV at ``freqs`` (Hz).
+
+    Welch, 2 s Hann segments (0.5 Hz resolution: a narrow pattern peak is spread over ~1 Hz,
+    the resolution at which the background was fitted), interpolated; uV^2/Hz. All zeros for
+    an all-zero ``x``.
+    """
+    if not np.any(x):
+        return np.zeros(len(freqs))
+    f, psd = welch(to_bipolar(x), fs=sfreq, nperseg=int(2 * sfreq), axis=-1)
+    return np.interp(freqs, f, psd.mean(axis=0))
+
+
 def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray:
     """The referential signal of a whole spectrogram span, before NaN runs.
 
@@ -83,6 +98,9 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
     n = int(plan.spectrogram_rows * SPECTROGRAM_ROW_SEC * sfreq)
     reference = max(REFERENTIAL_TO_BIPOLAR_POWER * typical_bipolar_gain() - 1.0, 0.0)
     asymmetry = ASYMMETRY_SD * rng.standard_normal()
+    freqs = np.arange(0.25, 40.0, 0.5)  # the 0.5-40 Hz power, in 0.5 Hz steps
+    bipolar_rms = np.sqrt(np.sum(10.0 ** spectrum_log_power(plan.spectrum, freqs)) * 0.5)
+    patterns = _patterns(rng, plan, n, sfreq=sfreq, scale=bipolar_rms / BIPOLAR_RMS_UV)
     x = background(
         rng,
         n,
@@ -90,14 +108,13 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
         spectrum=plan.spectrum,
         reference_share=reference,
         asymmetry=asymmetry,
+        pattern_psd=bipolar_psd(patterns, np.fft.rfftfreq(n, 1.0 / sfreq), sfreq=sfreq),
     )
     # slow waxing and waning of the background power (log10 s.d. ``sd``, ~20 s time scale)
     median, ln_sd = BACKGROUND_MODULATION
     sd = min(median * np.exp(ln_sd * rng.standard_normal()), 0.6)
     x *= 10.0 ** (0.5 * sd * smooth_noise(rng, n, sfreq=sfreq, cutoff_hz=0.05))[None]
-    freqs = np.arange(0.25, 40.0, 0.5)  # the 0.5-40 Hz power, in 0.5 Hz steps
-    bipolar_rms = np.sqrt(np.sum(10.0 ** spectrum_log_power(plan.spectrum, freqs)) * 0.5)
-    x += _patterns(rng, plan, n, sfreq=sfreq, scale=bipolar_rms / BIPOLAR_RMS_UV)
+    x += patterns
     if plan.alpha_uv > 0:
         x += alpha_rhythm(rng, n, sfreq=sfreq, amplitude_uv=plan.alpha_uv)
     if rng.random() < 0.5:

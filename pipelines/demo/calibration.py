@@ -172,5 +172,15 @@ of the demo windows comes within ~0.3 log10 of the real windows' (the 3 real sei
 recordings' spectra are not above the others'); the earlier 130 / 160 / 110 uV put the demo's
 median 10 Hz power ten times above the real one."""
 
+NOISY_ELECTRODE_SHARE = 0.222
+"""Share of recordings with one noisy electrode (2 of the 9 real ones: one channel whose
+sample-to-sample differences have 4 and 72 times the median channel's s.d.; a loose or
+high-impedance electrode, common in ICU recordings). Measured by hand on the 9 (referential
+channel s.d. and s.d. of the first difference, strongest channel over the median one)."""
+
+NOISY_ELECTRODE_RMS: tuple[float, float] = (0.5, 25.0)
+"""Range (log-uniform) of that electrode's added white-noise s.d. over its own s.d.: the two real
+ones have whole-signal ratios of 1.3 and 26.6 to the median channel."""
+
 MUSCLE_UV: tuple[float, float] = (3.0, 15.0)
 """RMS range of a muscle burst (uV); at most 2 bursts a minute."""

@@ -22,6 +22,8 @@ from pipelines.demo.calibration import (
     BIPOLAR_RMS_UV,
     DISCHARGE_UV,
     NAN_RUN_SHARE,
+    NOISY_ELECTRODE_RMS,
+    NOISY_ELECTRODE_SHARE,
     REFERENTIAL_TO_BIPOLAR_POWER,
     RHYTHMIC_DELTA_UV,
     SEIZURE_UV,
@@ -35,6 +37,7 @@ from pipelines.demo.signals import (
     ekg_leakage,
     eye_blinks,
     muscle_bursts,
+    noisy_electrode,
     smooth_noise,
     spectrum_log_power,
     typical_bipolar_gain,
@@ -122,6 +125,9 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
     x += muscle_bursts(rng, n, sfreq=sfreq, bursts_per_min=rng.uniform(0.0, 2.0))
     heart = ekg(rng, n, sfreq=sfreq, rms_uv=plan.ekg_rms_uv)
     ekg_leakage(rng, x, heart, corr=plan.ekg_leak_corr)
+    if rng.random() < NOISY_ELECTRODE_SHARE:
+        low, high = np.log(NOISY_ELECTRODE_RMS)
+        noisy_electrode(rng, x, sfreq=sfreq, rms_ratio=float(np.exp(rng.uniform(low, high))))
     bad = rng.random()
     if bad < 0.03:
         x[rng.integers(len(EEG_CHANNELS))] = 0.0  # flat (disconnected) channel

@@ -278,6 +278,19 @@ def ekg_leakage(
     x[rows] += (r * sd_x / (sd_e * np.sqrt(1.0 - r**2)))[:, None] * heart[None]
 
 
+def noisy_electrode(
+    rng: np.random.Generator, x: np.ndarray, *, sfreq: float, rms_ratio: float
+) -> None:
+    """Add white noise (0.5-70 Hz) of ``rms_ratio`` times its own s.d. to one random channel of
+    ``x`` (19, n) uV, in place: a loose or high-impedance electrode."""
+    row = int(rng.integers(len(EEG_CHANNELS)))
+    high_hz = min(70.0, sfreq / 2)
+    noise = colored_noise(
+        rng, 1, x.shape[1], sfreq=sfreq, exponent=0.0, low_hz=0.5, high_hz=high_hz
+    )
+    x[row] += rms_ratio * float(np.std(x[row])) * noise[0]
+
+
 def eye_blinks(
     rng: np.random.Generator, n_samples: int, *, sfreq: float, rate_hz: float
 ) -> np.ndarray:

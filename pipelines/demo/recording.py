@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import scipy.fft
 
 from features.kaggle_spectrogram import kaggle_spectrogram
-from scipy.signal import welch
-
 from features.montage import EEG_CHANNELS, RAW_COLUMNS, SFREQ, SPECTROGRAM_COLUMNS, to_bipolar
 from features.windows import SPECTROGRAM_ROW_SEC
 from models.labels import CLASSES
@@ -76,17 +75,20 @@ def _patterns(rng: np.random.Generator, plan: RecordingPlan, n: int, *, sfreq: f
     return x
 
 
-def bipolar_psd(x: np.ndarray, freqs: np.ndarray, *, sfreq: float) -> np.ndarray:
-    """Mean power density of the 18 bipolar derivations of ``x`` (19, n) uV at ``freqs`` (Hz).
+def bipolar_psd(x: np.ndarray, *, sfreq: float, smooth_hz: float = 1.0) -> np.ndarray:
+    """Mean power density of the 18 bipolar derivations of ``x`` (19, n) uV.
 
-    Welch, 2 s Hann segments (0.5 Hz resolution: a narrow pattern peak is spread over ~1 Hz,
-    the resolution at which the background was fitted), interpolated; uV^2/Hz. All zeros for
-    an all-zero ``x``.
+    The periodogram at ``np.fft.rfftfreq(n, 1 / sfreq)``, averaged over derivations and
+    smoothed by a ``smooth_hz`` moving average (a narrow pattern peak is spread over the 1 Hz
+    bins the background was fitted in); uV^2/Hz, one-sided. All zeros for an all-zero ``x``.
     """
+    n = x.shape[-1]
     if not np.any(x):
-        return np.zeros(len(freqs))
-    f, psd = welch(to_bipolar(x), fs=sfreq, nperseg=int(2 * sfreq), axis=-1)
-    return np.interp(freqs, f, psd.mean(axis=0))
+        return np.zeros(n // 2 + 1)
+    spectrum = scipy.fft.rfft(to_bipolar(x), axis=-1)
+    power = (spectrum.real**2 + spectrum.imag**2).mean(axis=0) * 2.0 / (sfreq * n)
+    width = max(1, int(round(smooth_hz * n / sfreq)))
+    return np.convolve(power, np.ones(width) / width, mode="same")
 
 
 def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray:
@@ -111,7 +113,7 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
         spectrum=plan.spectrum,
         reference_share=reference,
         asymmetry=asymmetry,
-        pattern_psd=bipolar_psd(patterns, np.fft.rfftfreq(n, 1.0 / sfreq), sfreq=sfreq),
+        pattern_psd=bipolar_psd(patterns, sfreq=sfreq),
     )
     # slow waxing and waning of the background power (log10 s.d. ``sd``, ~20 s time scale)
     median, ln_sd = BACKGROUND_MODULATION

@@ -9,7 +9,10 @@ bipolar chains' Welch spectra (``realism.window_log_spectra``) and fits, per win
 aperiodic model ``log10 P(f) = log10(10^offset / (1 + (f / knee)^exponent) + 10^floor)`` on
 1-40 Hz (uV^2/Hz; alpha 7-14 Hz left out of the fit); then the alpha excess (measured minus
 fitted power at 7-14 Hz, posterior chains), the EKG leakage (largest |correlation| of an EEG
-channel with the EKG column) and the amplitude shape (kurtosis of the bipolar signals).
+channel with the EKG column) and the amplitude shape (kurtosis of the bipolar signals). How
+far a recording's pattern stands out of its background is measured by ``pattern_measures`` and
+printed per expert consensus (the pattern amplitudes were set against these; run the module on
+a generated folder to see the demo's figures beside them).
 Figures are medians and spreads over recordings (each recording counts once).
 """
 
@@ -30,6 +33,8 @@ from pipelines.demo.calibration import SPECTRUM_ANCHORS_HZ
 from pipelines.demo.realism import SPECTRUM_BINS_HZ, window_log_spectra
 
 MAX_WINDOWS_PER_EEG = 3
+PATTERN_MEASURES = ("focal_ratio", "abs_corr", "peak_excess", "p99_ratio")
+"""The columns of ``pattern_measures``."""
 FIT_BAND_HZ = (1.0, 40.0)
 ALPHA_BAND_HZ = (7.0, 14.0)
 LINE_HZ = 60.0
@@ -88,6 +93,41 @@ def _windows(data_dir: Path):
             yield int(eeg_id), np.nan_to_num(x[:, s : s + n]), np.nan_to_num(ekg[s : s + n])
 
 
+def pattern_measures(bipolar: np.ndarray, spectrum: np.ndarray) -> dict[str, float]:
+    """How much a window's pattern stands out of its background.
+
+    Parameters
+    ----------
+    bipolar : array, shape (18, n_samples)
+        Bipolar derivations, microvolts.
+    spectrum : array, shape (len(SPECTRUM_BINS_HZ) - 1,)
+        log10 power per 1 Hz bin of the mean derivation (``window_log_spectra``, all chains).
+
+    Returns
+    -------
+    dict
+        ``focal_ratio``: RMS of the strongest derivation / median derivation RMS (a focal or
+        lateralised pattern); ``abs_corr``: mean |correlation| between derivations (a field
+        shared by many); ``peak_excess``: largest excess (log10) of a 1 Hz bin of 1-15 Hz over
+        the aperiodic fit (a rhythm); ``p99_ratio``: 99.9th percentile of |signal| over RMS,
+        median over derivations (sharp discharges; ~3.3 for Gaussian noise).
+    """
+    rms = bipolar.std(axis=1)
+    live = rms > 0
+    corr = np.corrcoef(bipolar[live])
+    off = ~np.eye(len(corr), dtype=bool)
+    centres = SPECTRUM_BINS_HZ[:-1] + 0.5
+    band = (centres >= 1.0) & (centres <= 15.0)
+    excess = spectrum - aperiodic_log_power(fit_aperiodic(spectrum), centres)
+    peaks = np.quantile(np.abs(bipolar[live]), 0.999, axis=1) / rms[live]
+    return {
+        "focal_ratio": float(rms.max() / max(np.median(rms), 1e-9)),
+        "abs_corr": float(np.abs(corr[off]).mean()),
+        "peak_excess": float(excess[band].max()),
+        "p99_ratio": float(np.median(peaks)),
+    }
+
+
 def window_measures(x: np.ndarray, ekg: np.ndarray) -> dict[str, float]:
     """The fitted quantities of one window: aperiodic parameters per chain and the rest."""
     spectra = window_log_spectra(x)
@@ -113,6 +153,7 @@ def window_measures(x: np.ndarray, ekg: np.ndarray) -> dict[str, float]:
     out["bipolar_rms_uv"] = float(np.median(bipolar.std(axis=1)))
     out["referential_rms_uv"] = float(np.median(x.std(axis=1)))
     out["bipolar_kurtosis"] = float(np.median(kurtosis(bipolar, axis=1)))
+    out.update(pattern_measures(bipolar.astype(np.float64), spectra["all"]))
     if ekg.std() > 0:
         corr = [abs(np.corrcoef(ch, ekg)[0, 1]) if ch.std() > 0 else 0.0 for ch in x]
         out["ekg_leak_corr"] = float(np.max(corr))
@@ -145,6 +186,18 @@ def fit_folder(data_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows).groupby("eeg_id").mean()
 
 
+PATTERN_COLUMNS = ("bipolar_rms_uv", "bipolar_kurtosis", *PATTERN_MEASURES)
+
+
+def by_consensus(data_dir: Path, per_recording: pd.DataFrame) -> pd.DataFrame:
+    """Median of the pattern measures per expert consensus of each recording's first row
+    (columns: ``n`` recordings and ``PATTERN_COLUMNS``)."""
+    labels = pd.read_csv(Path(data_dir) / "train.csv").groupby("eeg_id").first()
+    consensus = labels["expert_consensus"].reindex(per_recording.index)
+    table = per_recording[list(PATTERN_COLUMNS)].groupby(consensus).median()
+    return table.assign(n=consensus.value_counts()).round(3)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("data_dir", help="real Kaggle-layout folder (train.csv + train_eegs/)")
@@ -166,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     print("ALPHA_EXCESS_PRESENT =", posterior[posterior > 0].round(3).tolist())
     ln_ekg = np.log(per_recording["ekg_rms_uv"])
     print("EKG_RMS_UV =", round(float(np.exp(ln_ekg.median())), 2), "ln sd", round(ln_ekg.std(), 3))
+    print("pattern measures per expert consensus (median over recordings):")
+    print(by_consensus(Path(args.data_dir), per_recording).to_string())
     sd = spectrogram_variability(Path(args.data_dir)).to_numpy()
     print("spectrogram log10 power s.d. over 10 min:", np.round(np.sort(sd), 3).tolist())
     ln_leak = np.log(per_recording["ekg_leak_corr"])

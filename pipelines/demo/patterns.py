@@ -10,13 +10,19 @@ import numpy as np
 from features.montage import EEG_CHANNELS
 from pipelines.demo.signals import POSITIONS, smooth_noise
 
+FIELD_SD = 0.5
+"""S.d. (head radii) of the Gaussian field of periodic discharges and rhythmic delta (0.7
+before: so broad that the bipolar derivations, which see differences between neighbours, kept
+a tenth of the pattern; the real LPD and seizure recordings' strongest derivation has 2.6 and
+3.2 times the median derivation's RMS, ``fit.py`` ``focal_ratio``)."""
+
 
 def _hemisphere_weights(side: int, laterality: float, focus: np.ndarray) -> np.ndarray:
     """Per-channel weight of a hemispheric field: ipsilateral 1 at ``focus``, contralateral x
     ``1 - laterality``; side -1 = left, +1 = right."""
     mirrored = focus * np.array([-1.0, 1.0])
-    near = np.exp(-((POSITIONS - focus) ** 2).sum(axis=1) / (2 * 0.7**2))
-    far = np.exp(-((POSITIONS - mirrored) ** 2).sum(axis=1) / (2 * 0.7**2))
+    near = np.exp(-((POSITIONS - focus) ** 2).sum(axis=1) / (2 * FIELD_SD**2))
+    far = np.exp(-((POSITIONS - mirrored) ** 2).sum(axis=1) / (2 * FIELD_SD**2))
     ipsi = POSITIONS[:, 0] * side > 0
     contra = POSITIONS[:, 0] * side < 0
     midline = ~ipsi & ~contra
@@ -37,7 +43,7 @@ def seizure_activity(
 
     Seizures of 40-120 s follow each other with 2-8 s gaps. Within one, the frequency drifts
     from 6-11 Hz down to 2.5-4 Hz and the amplitude grows from 30% to 100%; the field starts
-    around a random focus and spreads over 5-20 s (to a field of 0.8 head radii s.d., so that
+    around a random focus and spreads over 5-20 s (to a field of 0.5 head radii s.d., so that
     it keeps the gradients that bipolar derivations see). The waveform is a sine with
     a second harmonic (sharpened, "spiky" rhythm).
 
@@ -61,7 +67,7 @@ def seizure_activity(
             wave = np.sin(phase) + 0.35 * np.sin(2 * phase + 0.5)
             envelope = 0.3 + 0.7 * frac**0.7
             envelope *= np.clip((length - tau) / (2.0 * sfreq), 0.0, 1.0)
-            spread = 0.3 + 0.5 * np.clip(tau / (rng.uniform(5.0, 20.0) * sfreq), 0.0, 1.0)
+            spread = 0.3 + 0.2 * np.clip(tau / (rng.uniform(5.0, 20.0) * sfreq), 0.0, 1.0)
             # the spatial field changes slowly: evaluate on a 0.1 s grid, hold in between
             step = max(1, int(0.1 * sfreq))
             coarse = np.exp(-dist2[:, None] / (2 * spread[::step][None] ** 2))

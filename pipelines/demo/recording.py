@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import scipy.fft
 
 from features.kaggle_spectrogram import kaggle_spectrogram
-from features.montage import EEG_CHANNELS, RAW_COLUMNS, SFREQ, SPECTROGRAM_COLUMNS
+from features.montage import EEG_CHANNELS, RAW_COLUMNS, SFREQ, SPECTROGRAM_COLUMNS, to_bipolar
 from features.windows import SPECTROGRAM_ROW_SEC
 from models.labels import CLASSES
 from pipelines.demo.calibration import (
@@ -20,6 +21,8 @@ from pipelines.demo.calibration import (
     BIPOLAR_RMS_UV,
     DISCHARGE_UV,
     NAN_RUN_SHARE,
+    NOISY_ELECTRODE_RMS,
+    NOISY_ELECTRODE_SHARE,
     REFERENTIAL_TO_BIPOLAR_POWER,
     RHYTHMIC_DELTA_UV,
     SEIZURE_UV,
@@ -33,6 +36,7 @@ from pipelines.demo.signals import (
     ekg_leakage,
     eye_blinks,
     muscle_bursts,
+    noisy_electrode,
     smooth_noise,
     spectrum_log_power,
     typical_bipolar_gain,
@@ -71,6 +75,22 @@ def _patterns(rng: np.random.Generator, plan: RecordingPlan, n: int, *, sfreq: f
     return x
 
 
+def bipolar_psd(x: np.ndarray, *, sfreq: float, smooth_hz: float = 1.0) -> np.ndarray:
+    """Mean power density of the 18 bipolar derivations of ``x`` (19, n) uV.
+
+    The periodogram at ``np.fft.rfftfreq(n, 1 / sfreq)``, averaged over derivations and
+    smoothed by a ``smooth_hz`` moving average (a narrow pattern peak is spread over the 1 Hz
+    bins the background was fitted in); uV^2/Hz, one-sided. All zeros for an all-zero ``x``.
+    """
+    n = x.shape[-1]
+    if not np.any(x):
+        return np.zeros(n // 2 + 1)
+    spectrum = scipy.fft.rfft(to_bipolar(x), axis=-1)
+    power = (spectrum.real**2 + spectrum.imag**2).mean(axis=0) * 2.0 / (sfreq * n)
+    width = max(1, int(round(smooth_hz * n / sfreq)))
+    return np.convolve(power, np.ones(width) / width, mode="same")
+
+
 def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray:
     """The referential signal of a whole spectrogram span, before NaN runs.
 
@@ -83,6 +103,9 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
     n = int(plan.spectrogram_rows * SPECTROGRAM_ROW_SEC * sfreq)
     reference = max(REFERENTIAL_TO_BIPOLAR_POWER * typical_bipolar_gain() - 1.0, 0.0)
     asymmetry = ASYMMETRY_SD * rng.standard_normal()
+    freqs = np.arange(0.25, 40.0, 0.5)  # the 0.5-40 Hz power, in 0.5 Hz steps
+    bipolar_rms = np.sqrt(np.sum(10.0 ** spectrum_log_power(plan.spectrum, freqs)) * 0.5)
+    patterns = _patterns(rng, plan, n, sfreq=sfreq, scale=bipolar_rms / BIPOLAR_RMS_UV)
     x = background(
         rng,
         n,
@@ -90,14 +113,13 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
         spectrum=plan.spectrum,
         reference_share=reference,
         asymmetry=asymmetry,
+        pattern_psd=bipolar_psd(patterns, sfreq=sfreq),
     )
     # slow waxing and waning of the background power (log10 s.d. ``sd``, ~20 s time scale)
     median, ln_sd = BACKGROUND_MODULATION
     sd = min(median * np.exp(ln_sd * rng.standard_normal()), 0.6)
     x *= 10.0 ** (0.5 * sd * smooth_noise(rng, n, sfreq=sfreq, cutoff_hz=0.05))[None]
-    freqs = np.arange(0.25, 40.0, 0.5)  # the 0.5-40 Hz power, in 0.5 Hz steps
-    bipolar_rms = np.sqrt(np.sum(10.0 ** spectrum_log_power(plan.spectrum, freqs)) * 0.5)
-    x += _patterns(rng, plan, n, sfreq=sfreq, scale=bipolar_rms / BIPOLAR_RMS_UV)
+    x += patterns
     if plan.alpha_uv > 0:
         x += alpha_rhythm(rng, n, sfreq=sfreq, amplitude_uv=plan.alpha_uv)
     if rng.random() < 0.5:
@@ -105,6 +127,9 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
     x += muscle_bursts(rng, n, sfreq=sfreq, bursts_per_min=rng.uniform(0.0, 2.0))
     heart = ekg(rng, n, sfreq=sfreq, rms_uv=plan.ekg_rms_uv)
     ekg_leakage(rng, x, heart, corr=plan.ekg_leak_corr)
+    if rng.random() < NOISY_ELECTRODE_SHARE:
+        low, high = np.log(NOISY_ELECTRODE_RMS)
+        noisy_electrode(rng, x, sfreq=sfreq, rms_ratio=float(np.exp(rng.uniform(low, high))))
     bad = rng.random()
     if bad < 0.03:
         x[rng.integers(len(EEG_CHANNELS))] = 0.0  # flat (disconnected) channel

@@ -25,6 +25,10 @@ real, 0.14 demo, in the first calibrated run)."""
 SHARED_SHARE = 0.9
 """Share of a channel's background power from the shared sources (the rest is its own)."""
 
+BACKGROUND_FLOOR = 0.2
+"""Least share of the target density left to the background where patterns carry more (a
+strong pattern then raises the total above the fitted spectrum rather than leaving none)."""
+
 # Approximate 10-20 positions on a unit disc, x left (-) to right (+), y posterior (-) to
 # anterior (+), aligned with EEG_CHANNELS.
 POSITIONS = np.array([
@@ -167,6 +171,7 @@ def background(
     spectrum,
     reference_share: float = 0.0,
     asymmetry: float = 0.0,
+    pattern_psd: np.ndarray | None = None,
 ) -> np.ndarray:
     """Spatially correlated background with a given bipolar power spectrum.
 
@@ -187,6 +192,11 @@ def background(
     asymmetry : float
         log10 power ratio of the right to the left edge of the head (a linear gradient in
         between; the bipolar mean is unchanged only for 0).
+    pattern_psd : array, shape (n_samples // 2 + 1,), optional
+        Mean bipolar power density (uV^2/Hz at ``rfftfreq(n_samples, 1 / sfreq)``) that the
+        recording's patterns add: it is taken off the target, down to ``BACKGROUND_FLOOR`` of
+        it, so that background plus patterns keep the fitted spectrum (the real spectra it was
+        fitted on carry their patterns).
 
     Returns
     -------
@@ -195,6 +205,8 @@ def background(
     """
     freqs = np.fft.rfftfreq(n_samples, 1.0 / sfreq)
     psd = 10.0 ** spectrum_log_power(spectrum, freqs)
+    if pattern_psd is not None:
+        psd = np.maximum(psd - pattern_psd, BACKGROUND_FLOOR * psd)
     mixing = _mixing(rng)
     sources = shaped_noise(
         rng, psd / bipolar_gain(mixing), N_LATENT_SOURCES + 20, n_samples, sfreq=sfreq
@@ -264,6 +276,19 @@ def ekg_leakage(
     r[0] = min(corr, 0.95)
     sd_x, sd_e = x[rows].std(axis=1), max(float(heart.std()), 1e-12)
     x[rows] += (r * sd_x / (sd_e * np.sqrt(1.0 - r**2)))[:, None] * heart[None]
+
+
+def noisy_electrode(
+    rng: np.random.Generator, x: np.ndarray, *, sfreq: float, rms_ratio: float
+) -> None:
+    """Add white noise (0.5-70 Hz) of ``rms_ratio`` times its own s.d. to one random channel of
+    ``x`` (19, n) uV, in place: a loose or high-impedance electrode."""
+    row = int(rng.integers(len(EEG_CHANNELS)))
+    high_hz = min(70.0, sfreq / 2)
+    noise = colored_noise(
+        rng, 1, x.shape[1], sfreq=sfreq, exponent=0.0, low_hz=0.5, high_hz=high_hz
+    )
+    x[row] += rms_ratio * float(np.std(x[row])) * noise[0]
 
 
 def eye_blinks(

@@ -31,8 +31,9 @@ HOSPITAL_NAMES: dict[str, str] = {
 """Kaggle column -> an EDF label as a clinical system writes it (10-10 temporal names)."""
 
 
-STRENGTH = 3.0
-"""Pattern amplitude of a block, in units of the demo generator's full strength."""
+STRENGTH = 1.0
+"""Pattern amplitude of a block, in units of the demo generator's full strength (probability 1
+of the pattern's class: the demo's patterns stand out of the background on their own)."""
 
 
 def pattern_block(pattern: str, seconds: float, *, seed: int, sfreq: float = SFREQ) -> np.ndarray:
@@ -45,8 +46,6 @@ def pattern_block(pattern: str, seconds: float, *, seed: int, sfreq: float = SFR
     """
     if pattern not in CLASSES:
         raise ValueError(f"pattern must be one of {CLASSES}, got {pattern!r}")
-    # Three times the demo's full strength: the calibrated demo draws patterns close to the
-    # background, and these blocks are meant to be unmistakable.
     truth = STRENGTH * np.array([c == pattern for c in CLASSES], dtype=float)
     n_rows = int(np.ceil(seconds / 2))
     plan = RecordingPlan(

@@ -1,5 +1,7 @@
 """Known answers of the fine-spectrum and hemisphere-symmetric families."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -33,7 +35,7 @@ def test_pure_6_hz_sine_peaks_at_6_hz_with_its_power_in_the_6_hz_bin():
 def test_bins_tile_0_5_to_20_5_hz_in_1_hz_steps():
     edges = list(FINE_BINS.values())
     assert edges[0] == (0.5, 1.5) and edges[-1] == (19.5, 20.5)
-    assert all(a[1] == b[0] for a, b in zip(edges, edges[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(edges))
 
 
 def test_white_noise_has_a_flat_fine_spectrum_and_a_weak_rhythm():

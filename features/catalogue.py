@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from features.bands import BANDS
+from features.families.finespec import FINE_BINS
 from features.montage import CHAINS
 from features.naming import parse_column
 
@@ -57,6 +58,54 @@ def _evolution() -> dict:
         )
         out[f"{key}_range"] = Entry(
             f"{name} range", f"max - min of the {name} over the sub-epochs", unit
+        )
+    return out
+
+
+def _finespec() -> dict:
+    out = {
+        f"logpow_{key}": Entry(
+            f"{lo + 0.5:g} Hz power",
+            f"power in {lo:g}-{hi:g} Hz (1 Hz bin, Welch PSD)",
+            "log10 uV^2",
+        )
+        for key, (lo, hi) in FINE_BINS.items()
+    }
+    out["rhythm_hz"] = Entry(
+        "dominant rhythm", "frequency of the largest excess over the 1/f line, 0.5-20 Hz", "Hz"
+    )
+    out["rhythm_prom"] = Entry(
+        "rhythm prominence", "that excess of the log PSD over the 1/f line", "log10"
+    )
+    return out
+
+
+SYMMETRY_TEXT = {
+    "hi": ("larger side", "the larger of left and right"),
+    "lo": ("smaller side", "the smaller of left and right"),
+    "diff": ("left - right", "left minus right"),
+    "absdiff": ("asymmetry", "|left - right|"),
+}
+
+
+def _symmetry() -> dict:
+    quantities = {
+        **{f"abspow_{b}": (f"{BAND_PLAIN.get(b, b)} power", "log10 uV^2") for b in BANDS},
+        **{f"relpow_{b}": (f"{BAND_PLAIN.get(b, b)} share", "0-1") for b in BANDS},
+        "rhythm_hz": ("dominant rhythm", "Hz"),
+        "rhythm_prom": ("rhythm prominence", "log10"),
+    }
+    out = {}
+    for key, (name, unit) in quantities.items():
+        for encoding, (plain, measures) in SYMMETRY_TEXT.items():
+            if encoding == "diff" and key.startswith("abspow"):
+                continue  # laterality's lr_{band}
+            out[f"{key}_{encoding}"] = Entry(f"{name}, {plain}", f"{measures} chain's {name}", unit)
+    for b in BANDS:
+        out[f"abspow_{b}_pairmax"] = Entry(
+            f"{BAND_PLAIN.get(b, b)} pair asymmetry",
+            f"largest |log10 left/right| {BAND_TEXT[b]} power over homologous derivations",
+            "log10 ratio",
         )
     return out
 
@@ -103,6 +152,8 @@ ENTRIES: dict[str, dict[str, Entry]] = {
         ),
         "globalcorr": Entry("global correlation", "mean |correlation| of all pairs", "0-1"),
     },
+    "finespec": _finespec(),
+    "symmetry": _symmetry(),
     "evolution": _evolution(),
     "quality": {
         "nanfrac": Entry("missing data", "share of samples NaN in the file", "0-1"),

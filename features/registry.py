@@ -15,11 +15,13 @@ import numpy as np
 
 from features.families import (
     evolution,
+    finespec,
     laterality,
     periodicity,
     quality,
     spectral,
     spectrogram,
+    symmetry,
     temporal,
 )
 
@@ -38,9 +40,11 @@ def _family(name: str, source: str, module: ModuleType) -> Family:
 
 FAMILIES: tuple[Family, ...] = (
     _family("spectral", "eeg", spectral),
+    _family("finespec", "eeg", finespec),
     _family("temporal", "eeg", temporal),
     _family("periodicity", "eeg", periodicity),
     _family("laterality", "eeg", laterality),
+    _family("symmetry", "eeg", symmetry),
     _family("evolution", "eeg", evolution),
     _family("quality", "eeg", quality),
     _family("spectrogram", "spectrogram", spectrogram),

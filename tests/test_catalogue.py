@@ -22,7 +22,7 @@ def test_every_registered_column_has_an_entry():
     assert len(columns) > 1000
     table = catalogue_table(list(columns))
     assert table["columns"].sum() == len(columns)
-    assert table["family"].nunique() == 7
+    assert table["family"].nunique() == 9
     assert (table["unit"] != "").all() and (table["measures"] != "").all()
 
 

@@ -15,8 +15,8 @@ import pandas as pd
 from pipelines.features_stage import build_features, feature_columns
 from tests.conftest import needs_real_mini
 
-PINNED_CONFIG_HASH = "db675f21e208"
-PINNED_TABLE_SHA256 = "b9ace4a0515a7b457b8d3414904b4a4c2dbcf1491b7bf28fd00ee24eade1ef70"
+PINNED_CONFIG_HASH = "51808651ae70"
+PINNED_TABLE_SHA256 = "920bb408877f8a05623cb2cc5a68e3a833dd15e885f358e5288cb1eb77318662"
 
 
 def table_digest(table: pd.DataFrame) -> str:

@@ -18,6 +18,7 @@ stage continue from a first stage's predictions.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from models.labels import CLASSES
+
+logger = logging.getLogger(__name__)
 
 N_CLASSES = len(CLASSES)
 
@@ -97,6 +100,20 @@ LIGHTGBM_DEFAULTS: dict = {
     "max_bin": 63,
 }
 
+
+class _DebugLog:
+    """LightGBM's own log lines, sent to this module's logger at DEBUG level (``-v`` shows
+    them). LightGBM 4.1 forgets ``verbose=-1`` when a custom objective resets its parameters
+    on the first round and would otherwise print its lines to stdout, into ``--json`` output."""
+
+    def info(self, message: str) -> None:
+        logger.debug(message.rstrip())
+
+    def warning(self, message: str) -> None:
+        logger.debug(message.rstrip())
+
+
+_LIGHTGBM_LOG = _DebugLog()
 
 HESSIAN_FACTOR = N_CLASSES / (N_CLASSES - 1)
 """LightGBM's own multiclass objective scales the diagonal hessian ``p (1 - p)`` by
@@ -185,13 +202,14 @@ def fit_lightgbm(
         "num_threads": n_threads,
         "verbose": -1,
     }
-    train = dataset if dataset is not None else lgb.Dataset(X, free_raw_data=True)
+    lgb.register_logger(_LIGHTGBM_LOG)
+    train = dataset if dataset is not None else lgb.Dataset(X, params={"verbose": -1})
     if init_margin is not None:
         train.set_init_score(np.asarray(init_margin, dtype=np.float64).ravel(order="F"))
     valid_sets, callbacks, history, feval = [], [], {}, None
     if eval_set is not None:
         Xv, pv, wv = eval_set
-        valid = lgb.Dataset(Xv, reference=train)
+        valid = lgb.Dataset(Xv, reference=train, params={"verbose": -1})
         if eval_init_margin is not None:
             valid.set_init_score(np.asarray(eval_init_margin, dtype=np.float64).ravel(order="F"))
         valid_sets, feval = [valid], _soft_metric(pv, wv)

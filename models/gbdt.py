@@ -161,6 +161,25 @@ def _soft_metric(probs: np.ndarray, weight: np.ndarray | None) -> Callable:
     return metric
 
 
+def _lightgbm_params(params: dict | None, objective: Callable, seed: int, n_threads: int) -> dict:
+    """The defaults, the caller's parameters, and what the soft-label fit always sets."""
+    return {
+        **LIGHTGBM_DEFAULTS,
+        **(params or {}),
+        "objective": objective,
+        "num_class": N_CLASSES,
+        "metric": "None",
+        # keep columns no split can use under min_data_in_leaf (a tiny table would
+        # otherwise lose every column and stop LightGBM with a fatal error)
+        "feature_pre_filter": False,
+        "seed": seed,
+        "deterministic": True,
+        "force_row_wise": True,
+        "num_threads": n_threads,
+        "verbose": -1,
+    }
+
+
 def fit_lightgbm(
     X: np.ndarray,
     probs: np.ndarray,
@@ -187,21 +206,7 @@ def fit_lightgbm(
     """
     import lightgbm as lgb
 
-    full_params = {
-        **LIGHTGBM_DEFAULTS,
-        **(params or {}),
-        "objective": soft_label_objective(probs, weight),
-        "num_class": N_CLASSES,
-        "metric": "None",
-        # keep columns no split can use under min_data_in_leaf (a tiny table would
-        # otherwise lose every column and stop LightGBM with a fatal error)
-        "feature_pre_filter": False,
-        "seed": seed,
-        "deterministic": True,
-        "force_row_wise": True,
-        "num_threads": n_threads,
-        "verbose": -1,
-    }
+    full_params = _lightgbm_params(params, soft_label_objective(probs, weight), seed, n_threads)
     lgb.register_logger(_LIGHTGBM_LOG)
     train = dataset if dataset is not None else lgb.Dataset(X, params={"verbose": -1})
     if init_margin is not None:

@@ -385,6 +385,24 @@ def _score_table(ctx: _Run, models, results: dict[str, CVResult], strategy: str,
     return oof, blend, pd.DataFrame(table_rows)
 
 
+def _make_run(
+    data: TrainingData, params: dict, *, n_folds, seed, max_rounds, progress, groups, max_features
+) -> _Run:
+    """What the steps of one training run share: folds, parameters, label groups, pruning."""
+    return _Run(
+        data=data,
+        folds=data.folds(n_folds, seed),
+        reliable=data.votes.sum(axis=1) >= RELIABLE_MIN_VOTES,
+        params=params,
+        seed=seed,
+        max_rounds=max_rounds,
+        log=logger.info if progress else (lambda *a, **k: None),
+        rows=data.rows(),
+        group_mode=groups,
+        selector=ColumnSelector(max_features or None, seed),
+    )
+
+
 def _load(table, data_dir, work_dir, **features_args) -> TrainingData:
     """The ``--table`` given, else the train features of ``data_dir``."""
     if table is not None:
@@ -423,17 +441,15 @@ def train(
     data = _load(table, data_dir, work_dir, families=families, n_jobs=n_jobs, progress=progress)
     key = study_key(data.key, n_folds, seed, strategy or DEFAULT_STRATEGY, groups, max_features)
     params, params_source = _resolve_params(work_dir, storage, key, models, use_tuned)
-    ctx = _Run(
-        data=data,
-        folds=data.folds(n_folds, seed),
-        reliable=data.votes.sum(axis=1) >= RELIABLE_MIN_VOTES,
-        params=params,
+    ctx = _make_run(
+        data,
+        params,
+        n_folds=n_folds,
         seed=seed,
         max_rounds=max_rounds,
-        log=logger.info if progress else (lambda *a, **k: None),
-        rows=data.rows(),
-        group_mode=groups,
-        selector=ColumnSelector(max_features or None, seed),
+        progress=progress,
+        groups=groups,
+        max_features=max_features,
     )
     _describe(ctx, n_folds)
     strategy_table = _compare_strategies(ctx, models) if compare_strategies else None

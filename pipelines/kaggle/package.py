@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -72,6 +73,22 @@ def pinned_requirements(project: str = PROJECT) -> dict[str, str]:
     return {name: metadata.version(name) for name in _requirement_names(project)}
 
 
+SOURCE_FILES = ("setup.cfg", "pyproject.toml", "README.md")
+SOURCE_PACKAGES = ("features", "models", "pipelines")
+
+
+def _source_copy(target: Path) -> Path:
+    """The files a wheel of the project is built from, copied to ``target``."""
+    target.mkdir(parents=True)
+    for name in SOURCE_FILES:
+        shutil.copy2(REPO / name, target / name)
+    for name in SOURCE_PACKAGES:
+        shutil.copytree(
+            REPO / name, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+    return target
+
+
 def build_project_wheel(wheels: Path) -> Path:
     """``pip wheel`` of this checkout (no dependencies) into ``wheels``; returns its path."""
     if not (REPO / "setup.cfg").is_file():
@@ -81,8 +98,23 @@ def build_project_wheel(wheels: Path) -> Path:
         )
     wheels.mkdir(parents=True, exist_ok=True)
     before = set(wheels.glob("hms_gbdt-*.whl"))
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels),
-          str(REPO)])  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        # a private copy of the sources: setuptools builds in the source tree's build/, so
+        # two builds of one checkout at once (two packages, two test workers) would collide
+        source = _source_copy(Path(tmp) / "src")
+        _run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-deps",
+                "--quiet",
+                "-w",
+                str(wheels),
+                str(source),
+            ]
+        )
     built = sorted(set(wheels.glob("hms_gbdt-*.whl")) - before) or sorted(before)
     if not built:
         raise PackageError(f"pip wheel wrote no hms_gbdt wheel into {wheels}")
@@ -97,9 +129,28 @@ def download_dependencies(
     constraints = wheels.parent / "constraints.txt"
     constraints.write_text("".join(f"{n}=={v}\n" for n, v in sorted(pins.items())))
     digits = python.replace(".", "")
-    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:",
-           "--python-version", python, "--implementation", "cp", "--abi", f"cp{digits}",
-           "--abi", "abi3", "--abi", "none", "-c", str(constraints), "-d", str(wheels)]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--only-binary=:all:",
+        "--python-version",
+        python,
+        "--implementation",
+        "cp",
+        "--abi",
+        f"cp{digits}",
+        "--abi",
+        "abi3",
+        "--abi",
+        "none",
+        "-c",
+        str(constraints),
+        "-d",
+        str(wheels),
+    ]
     for platform in PLATFORMS:
         cmd += ["--platform", platform]
     _run([*cmd, str(project_wheel)])
@@ -114,8 +165,12 @@ def write_manifest(dataset: Path, project_wheel: Path, bundle_rel: str, python: 
     bundle = load_bundle(dataset / bundle_rel)
     version = metadata.version(PROJECT)
     manifest = {
-        "project": {"name": PROJECT, "version": version,
-                    "requirement": f"{PROJECT}=={version}", "wheel": project_wheel.name},
+        "project": {
+            "name": PROJECT,
+            "version": version,
+            "requirement": f"{PROJECT}=={version}",
+            "wheel": project_wheel.name,
+        },
         "python": python,
         "platforms": list(PLATFORMS),
         "built_with": {"python": sys.version.split()[0], **pinned_requirements()},
@@ -126,7 +181,7 @@ def write_manifest(dataset: Path, project_wheel: Path, bundle_rel: str, python: 
         },
         "wheels": {w.name: _sha256(w) for w in sorted((dataset / "wheels").glob("*.whl"))},
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }  # fmt: skip
+    }
     (dataset / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return manifest
 
@@ -166,8 +221,7 @@ def build_package(
     bundle_rel = f"bundle/{model_dir.resolve().name}"
     shutil.copytree(model_dir, dataset / bundle_rel)
     write_manifest(dataset, project_wheel, bundle_rel, python)
-    meta = {"title": dataset_slug, "id": f"{user}/{dataset_slug}",
-            "licenses": [{"name": "other"}]}  # fmt: skip
+    meta = {"title": dataset_slug, "id": f"{user}/{dataset_slug}", "licenses": [{"name": "other"}]}
     (dataset / "dataset-metadata.json").write_text(json.dumps(meta, indent=2) + "\n")
     write_notebook(notebook, user, kernel_slug, dataset_slug)
     files = [p for p in dataset.rglob("*") if p.is_file()]
@@ -182,9 +236,14 @@ def _cmd_kaggle_package(args: argparse.Namespace) -> int:
 
     model = Path(args.model) if args.model else latest_bundle(resolve_work_dir(args.work_dir))
     summary = build_package(
-        model, Path(args.out), user=args.user, dataset_slug=args.dataset,
-        kernel_slug=args.kernel, python=args.python, download=not args.no_download,
-    )  # fmt: skip
+        model,
+        Path(args.out),
+        user=args.user,
+        dataset_slug=args.dataset,
+        kernel_slug=args.kernel,
+        python=args.python,
+        download=not args.no_download,
+    )
     print(
         f"kaggle-package: {summary.n_wheels} wheels, {summary.megabytes:.0f} MB in "
         f"{summary.seconds:.0f} s"

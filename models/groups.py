@@ -131,19 +131,8 @@ def training_rows(
     X, votes, weight
         The training rows and their weights (None: all 1).
     """
-    if mode not in GROUP_MODES:
-        raise ValueError(f"unknown label-group mode {mode!r}; known: {', '.join(GROUP_MODES)}")
-    if groups is None or mode == "none":
-        return X, votes, None
-    _, local = np.unique(groups, return_inverse=True)
-    local = local.reshape(-1)
-    if mode == "weight":
-        return X, votes, group_weight(local)
-    if mode == "one":
-        keep = representatives(local, offset_sec)
-        return X[keep], votes[keep], None
-    X_mean, first = group_means(X, local)
-    return X_mean, votes[first], None
+    units = training_units(X, votes, groups, mode, offset_sec)
+    return units.X, units.votes, units.weight
 
 
 @dataclass(frozen=True)
@@ -167,7 +156,8 @@ class TrainingUnits:
 def training_units(
     X: np.ndarray, votes: np.ndarray, groups: np.ndarray | None, mode: str, offset_sec=None
 ) -> TrainingUnits:
-    """:func:`training_rows` of the whole table, each unit tied to a source row."""
+    """The training units of the whole table (:func:`training_rows`), each tied to a source
+    row."""
     if mode not in GROUP_MODES:
         raise ValueError(f"unknown label-group mode {mode!r}; known: {', '.join(GROUP_MODES)}")
     every = np.arange(len(X))

@@ -367,18 +367,38 @@ def test_common_reference_sets_the_referential_to_bipolar_power():
     assert np.median(ratios) == pytest.approx(expected, rel=0.2)
 
 
+def test_fast_sd_and_ekg_leak_corr_known_answers():
+    from pipelines.demo.signals import ekg_leak_corr, fast_sd
+
+    t = np.arange(int(20 * SFREQ)) / SFREQ
+    slow, fast = np.sin(2 * np.pi * 1.0 * t), 3.0 * np.sin(2 * np.pi * 10.0 * t)
+    # only the part above 5 Hz counts: a 10 Hz sine of amplitude 3 has s.d. 3 / sqrt(2)
+    assert fast_sd(slow + fast, sfreq=SFREQ) == pytest.approx(3.0 / np.sqrt(2), rel=1e-6)
+    assert fast_sd(slow, sfreq=SFREQ) == pytest.approx(0.0, abs=1e-9)
+    # the heart's 10 Hz part on Fp1 alone, with an equal-power 20 Hz part on every channel:
+    # Fp1-F7 holds 10 Hz (power 1/2) + a 20 Hz difference of zero, so correlation 1; slow
+    # activity in the EKG column does not count
+    x = np.tile(np.sin(2 * np.pi * 20.0 * t), (len(EEG_CHANNELS), 1))
+    x[EEG_CHANNELS.index("Fp1")] += np.sin(2 * np.pi * 10.0 * t)
+    heart = np.sin(2 * np.pi * 10.0 * t) + 50.0 * slow
+    assert ekg_leak_corr(x, heart, sfreq=SFREQ) == pytest.approx(1.0, abs=1e-6)
+    assert ekg_leak_corr(x, 50.0 * slow, sfreq=SFREQ) == 0.0
+
+
 def test_ekg_rms_and_leakage_correlation():
-    from pipelines.demo.signals import ekg, ekg_leakage
+    from pipelines.demo.signals import ekg, ekg_leak_corr, ekg_leakage
 
     rng = np.random.default_rng(4)
     n = int(120 * SFREQ)
     heart = ekg(rng, n, sfreq=SFREQ, rms_uv=24.0)
     assert heart.std() == pytest.approx(24.0, rel=1e-6)
     x = rng.standard_normal((len(EEG_CHANNELS), n)) * 30.0
-    ekg_leakage(rng, x, heart, corr=0.2)
-    corr = [abs(np.corrcoef(ch, heart)[0, 1]) for ch in x]
-    assert max(corr) == pytest.approx(0.2, abs=0.03)
-    assert sum(c > 0.05 for c in corr) == 4
+    clean = x.copy()
+    ekg_leakage(rng, x, heart, corr=0.2, sfreq=SFREQ)
+    assert ekg_leak_corr(clean, heart, sfreq=SFREQ) < 0.05
+    # the strongest bipolar derivation's correlation above 5 Hz is the one asked for
+    assert ekg_leak_corr(x, heart, sfreq=SFREQ) == pytest.approx(0.2, abs=0.03)
+    assert int(np.sum(np.any(x != clean, axis=1))) == 4
 
 
 def test_patient_draws_follow_the_fitted_distributions():

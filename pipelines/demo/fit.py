@@ -31,6 +31,7 @@ from features.montage import EEG_CHANNELS, SFREQ, to_bipolar
 from features.windows import EEG_WINDOW_SEC
 from pipelines.demo.calibration import SPECTRUM_ANCHORS_HZ
 from pipelines.demo.realism import SPECTRUM_BINS_HZ, window_log_spectra
+from pipelines.demo.signals import ekg_leak_corr
 
 MAX_WINDOWS_PER_EEG = 3
 PATTERN_MEASURES = ("focal_ratio", "abs_corr", "peak_excess", "p99_ratio")
@@ -155,8 +156,7 @@ def window_measures(x: np.ndarray, ekg: np.ndarray) -> dict[str, float]:
     out["bipolar_kurtosis"] = float(np.median(kurtosis(bipolar, axis=1)))
     out.update(pattern_measures(bipolar.astype(np.float64), spectra["all"]))
     if ekg.std() > 0:
-        corr = [abs(np.corrcoef(ch, ekg)[0, 1]) if ch.std() > 0 else 0.0 for ch in x]
-        out["ekg_leak_corr"] = float(np.max(corr))
+        out["ekg_leak_corr"] = ekg_leak_corr(x, ekg, sfreq=SFREQ)
         out["ekg_rms_uv"] = float(ekg.std())
     return out
 

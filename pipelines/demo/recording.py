@@ -126,7 +126,7 @@ def recording_signal(plan: RecordingPlan, *, sfreq: float = SFREQ) -> np.ndarray
         x += eye_blinks(rng, n, sfreq=sfreq, rate_hz=rng.uniform(0.05, 0.3))
     x += muscle_bursts(rng, n, sfreq=sfreq, bursts_per_min=rng.uniform(0.0, 2.0))
     heart = ekg(rng, n, sfreq=sfreq, rms_uv=plan.ekg_rms_uv)
-    ekg_leakage(rng, x, heart, corr=plan.ekg_leak_corr)
+    ekg_leakage(rng, x, heart, corr=plan.ekg_leak_corr, sfreq=sfreq)
     if rng.random() < NOISY_ELECTRODE_SHARE:
         low, high = np.log(NOISY_ELECTRODE_RMS)
         noisy_electrode(rng, x, sfreq=sfreq, rms_ratio=float(np.exp(rng.uniform(low, high))))

@@ -10,7 +10,7 @@ import functools
 import numpy as np
 import scipy.fft
 
-from features.montage import BIPOLAR_PAIRS, EEG_CHANNELS
+from features.montage import BIPOLAR_PAIRS, EEG_CHANNELS, to_bipolar
 from pipelines.demo.calibration import MUSCLE_UV, SPECTRUM_ANCHORS_HZ
 
 N_LATENT_SOURCES = 6
@@ -266,16 +266,69 @@ def ekg(
     return out * (rms_uv / max(out.std(), 1e-12)) if rms_uv is not None else out
 
 
+EKG_LEAK_LOW_HZ = 5.0
+"""The EKG's leakage into the EEG is measured and set above this frequency, on bipolar
+derivations: below it the correlation of a referential channel with the EKG column is mostly the
+shared reference and slow drifts, which do not add power to a bipolar derivation."""
+
+
+def fast_sd(x: np.ndarray, *, sfreq: float, low_hz: float = EKG_LEAK_LOW_HZ) -> np.ndarray:
+    """Standard deviation of each series of ``x`` (..., n) above ``low_hz`` (from its FFT)."""
+    n = x.shape[-1]
+    spectrum = scipy.fft.rfft(x, axis=-1)
+    keep = np.fft.rfftfreq(n, 1.0 / sfreq) >= low_hz
+    power = spectrum.real[..., keep] ** 2 + spectrum.imag[..., keep] ** 2
+    return np.sqrt(2.0 * power.sum(axis=-1)) / n
+
+
+def fast_part(x: np.ndarray, *, sfreq: float, low_hz: float = EKG_LEAK_LOW_HZ) -> np.ndarray:
+    """``x`` (..., n) with its power below ``low_hz`` removed (FFT, zero-phase)."""
+    n = x.shape[-1]
+    spectrum = scipy.fft.rfft(x, axis=-1)
+    spectrum[..., np.fft.rfftfreq(n, 1.0 / sfreq) < low_hz] = 0.0
+    return scipy.fft.irfft(spectrum, n=n, axis=-1)
+
+
+def ekg_leak_corr(x: np.ndarray, heart: np.ndarray, *, sfreq: float) -> float:
+    """Largest |correlation| of a bipolar derivation of ``x`` (19, n) uV with the EKG column,
+    both above ``EKG_LEAK_LOW_HZ``: how much of the heart reaches the EEG (0 for a flat EKG)."""
+    heart = np.asarray(heart, dtype=np.float64)
+    e = fast_part(heart, sfreq=sfreq)
+    if np.linalg.norm(e) <= 1e-9 * max(float(np.linalg.norm(heart)), 1e-300):
+        return 0.0  # no EKG above the cut (flat, or rounding error of a slow one)
+    b = fast_part(to_bipolar(np.asarray(x, dtype=np.float64)), sfreq=sfreq)
+    b = b - b.mean(axis=1, keepdims=True)
+    e = e - e.mean()
+    norms = np.linalg.norm(b, axis=1) * np.linalg.norm(e)
+    corr = np.abs(b @ e) / np.where(norms > 0, norms, np.inf)
+    return float(corr.max())
+
+
 def ekg_leakage(
-    rng: np.random.Generator, x: np.ndarray, heart: np.ndarray, *, corr: float, n_channels: int = 4
+    rng: np.random.Generator,
+    x: np.ndarray,
+    heart: np.ndarray,
+    *,
+    corr: float,
+    sfreq: float,
+    n_channels: int = 4,
 ) -> None:
-    """Add the EKG to ``n_channels`` random EEG channels of ``x`` (19, n), in place, so that the
-    most affected one correlates ``corr`` with ``heart`` and the others 40-100% of that."""
+    """Add the EKG to ``n_channels`` random EEG channels of ``x`` (19, n), in place, so that
+    ``ekg_leak_corr`` (bipolar derivations, above ``EKG_LEAK_LOW_HZ``) is ``corr``: for each
+    channel, the derivation through it with the least fast power reaches its share of ``corr``
+    (1 for the first channel, 40-100% for the others)."""
     rows = rng.choice(len(EEG_CHANNELS), size=n_channels, replace=False)
     r = np.minimum(corr * rng.uniform(0.4, 1.0, n_channels), 0.95)
     r[0] = min(corr, 0.95)
-    sd_x, sd_e = x[rows].std(axis=1), max(float(heart.std()), 1e-12)
-    x[rows] += (r * sd_x / (sd_e * np.sqrt(1.0 - r**2)))[:, None] * heart[None]
+    sd_e = float(fast_sd(heart, sfreq=sfreq))
+    if sd_e <= 0:
+        return
+    sd_bipolar = fast_sd(to_bipolar(x), sfreq=sfreq)
+    for row, target in zip(rows, r, strict=True):
+        name = EEG_CHANNELS[row]
+        through = [i for i, pair in enumerate(BIPOLAR_PAIRS) if name in pair]
+        sd_d = float(sd_bipolar[through].min())
+        x[row] += target * sd_d / (sd_e * np.sqrt(1.0 - target**2)) * heart
 
 
 def noisy_electrode(

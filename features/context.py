@@ -240,9 +240,26 @@ class WindowSet:
         (n_windows, ..., n_blocks_in_span, k), for order statistics such as medians."""
         values = self.cached(f"block:{key}", lambda: per_block(self))
         first, count = self._block_range(span)
+        return self._take_pieces(values, first, count)
+
+    def segment_values(
+        self, key: str, per_segment: Callable[[WindowSet], np.ndarray], span: Span = FULL
+    ) -> np.ndarray:
+        """The per-segment values of each window's span, not averaged: (n_windows, ...,
+        n_segments_in_span, k). ``per_segment(self)`` returns (..., n_segments, k) on the grid
+        of ``segment_spectra`` (one segment every block, ``SEGMENT_SEC`` long), computed once
+        per recording; a span holds the segments that lie wholly inside it."""
+        values = self.cached(f"segment:{key}", lambda: per_segment(self))
+        first, n_blocks = self._block_range(span)
+        count = n_blocks - int(round(SEGMENT_SEC / HOP_SEC)) + 1
+        return self._take_pieces(values, first, count)
+
+    def _take_pieces(self, values: np.ndarray, first_rel: int, count: int) -> np.ndarray:
+        """``count`` pieces from ``first_rel`` of each window: (..., n_pieces, k) ->
+        (n_windows, ..., count, k)."""
         if self.stacked:
-            return values[..., first : first + count, :]
-        index = (self.starts // self.block_samples + first)[:, None] + np.arange(count)
+            return values[..., first_rel : first_rel + count, :]
+        index = (self.starts // self.block_samples + first_rel)[:, None] + np.arange(count)
         return np.moveaxis(np.take(values, index, axis=-2), -3, 0)
 
     @property

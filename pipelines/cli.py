@@ -63,7 +63,7 @@ def _add_verbosity(parser: argparse.ArgumentParser) -> None:
 def _add_families(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--families", type=family_list, default=None, help="comma list of feature families "
-        "(default: all)",
+        "(default: all but the opt-in robust)",
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from features.engine import extract_recording, extract_windows
 from features.montage import to_bipolar
-from features.registry import FAMILIES, select_families
+from features.registry import DEFAULT_FAMILIES, FAMILIES, select_families
 from features.windows import apply_nan_policy, cut_eeg_windows, spectrogram_slice_rows
 from pipelines.kaggle_io import KaggleLayout, read_eeg, read_spectrogram, read_train_labels
 from tests.conftest import needs_real_mini
@@ -102,7 +102,14 @@ def test_every_column_unique_lowercase_and_shaped():
         assert np.isfinite(cols[name]).all(), name
     for family in FAMILIES:
         prefix = f"{'spec' if family.source == 'spectrogram' else 'eeg'}_{family.name}_"
-        assert any(n.startswith(prefix) for n in names), family.name
+        # the default set holds every family but the opt-in ones
+        assert any(n.startswith(prefix) for n in names) == family.default, family.name
+
+
+def test_opt_in_families_are_asked_by_name():
+    assert [f.name for f in FAMILIES if not f.default] == ["robust"]
+    assert "robust" not in [f.name for f in DEFAULT_FAMILIES]
+    assert [f.name for f in select_families(["robust", "spectral"])] == ["spectral", "robust"]
 
 
 def test_all_zero_and_nan_recordings_are_finite():

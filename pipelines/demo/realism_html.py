@@ -52,7 +52,7 @@ def write_html(report: dict, text: str, path: Path) -> None:
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>demo realism</title></head>"
         "<body><h1>Demo data vs real EEG</h1>"
-        f"<pre>{html.escape(text)}</pre>"
+        f"<pre style='white-space: pre-wrap'>{html.escape(text)}</pre>"  # long spectra lines wrap
         "<h2>Median log power per 1 Hz bin (black real, orange synthetic)</h2>"
         f"<div>{plots}</div></body></html>"
     )

@@ -209,8 +209,9 @@ class _Blended:
     blend: Blend
     calibration: dict | None = None
     other: tuple[str, np.ndarray] | None = None
-    """The blend's predictions the other way (``blend_calibrated`` when the calibration is
-    only measured, ``blend_uncalibrated`` when it is applied), for ``oof.parquet``."""
+    """The blend's predictions the other way, for ``oof.parquet``: ``calibrated`` when the
+    calibration is only measured, ``uncalibrated`` when it is applied (names without
+    ``blend_``, so the ``blend_*`` columns stay the blend's six probabilities)."""
 
 
 def _blend(run: _Run, oof: dict[str, np.ndarray]) -> _Blended:
@@ -238,8 +239,8 @@ def _blend(run: _Run, oof: dict[str, np.ndarray]) -> _Blended:
     report = calibration_report(data.votes, data.eeg_id, run.folds, plain_oof, cal_oof)
     report = {"mode": mode, "applied": applied, **report}
     if applied:
-        return _Blended(cal_oof, cal, report, ("blend_uncalibrated", plain_oof))
-    return _Blended(plain_oof, plain, report, ("blend_calibrated", cal_oof))
+        return _Blended(cal_oof, cal, report, ("uncalibrated", plain_oof))
+    return _Blended(plain_oof, plain, report, ("calibrated", cal_oof))
 
 
 def _baseline_rows(run: _Run) -> list[dict]:

@@ -38,6 +38,10 @@ def test_train_prints_its_summary_and_cv_table_as_json(tmp_path, capsys):
     assert calibration["n_rows"] == 40 and len(calibration["kl_change"]["per_fold"]) == 3
     bundle = json.loads((tmp_path / "w" / "models" / summary["run"] / "bundle.json").read_text())
     assert bundle["blend"]["bias"] is None and bundle["calibration"]["applied"] is False
+    import pandas as pd
+
+    oof = pd.read_parquet(tmp_path / "w" / "models" / summary["run"] / "oof.parquet")
+    assert "calibrated_grda" in oof and oof.filter(like="blend_").shape[1] == 6
 
 
 def test_train_with_pseudo_labels_and_an_applied_calibration(tmp_path, capsys):

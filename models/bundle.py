@@ -26,6 +26,7 @@ import numpy as np
 from models.blend import Blend
 from models.cv import FittedModel
 from models.gbdt import MODEL_KINDS, load_model, save_model
+from models.labels import CLASSES
 
 BUNDLE_FORMAT = 1
 
@@ -243,13 +244,21 @@ def _load_models(path: Path, entries: dict) -> dict[str, FittedModel]:
 
 def _blend(document: dict, document_path: Path) -> Blend:
     doc = document["blend"]
+    bias = doc.get("bias")  # absent from bundles written before the calibration
     blend = Blend(tuple(doc["names"]), tuple(float(w) for w in doc["weights"]),
-                  float(doc["temperature"]))  # fmt: skip
-    numbers = [blend.temperature, *blend.weights]
+                  float(doc["temperature"]),
+                  None if bias is None else tuple(float(b) for b in bias))  # fmt: skip
+    numbers = [blend.temperature, *blend.weights, *(blend.bias or ())]
     if not all(math.isfinite(v) for v in numbers) or blend.temperature <= 0:
         raise BundleError(
-            f"{document_path}: blend temperature {blend.temperature:g} and weights "
-            f"{list(blend.weights)}: expected finite numbers and a temperature > 0"
+            f"{document_path}: blend temperature {blend.temperature:g}, weights "
+            f"{list(blend.weights)} and bias {bias}: expected finite numbers and a "
+            "temperature > 0"
+        )
+    if blend.bias is not None and len(blend.bias) != len(CLASSES):
+        raise BundleError(
+            f"{document_path}: blend bias has {len(blend.bias)} values, expected one per "
+            f"class ({len(CLASSES)})"
         )
     if set(blend.names) - set(document["models"]):
         raise BundleError(f"{document_path}: the blend names models the bundle does not hold")

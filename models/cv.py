@@ -4,7 +4,12 @@ A *strategy* says how the noisy low-vote rows are treated:
 - ``plain``: every row counts the same;
 - ``weighted``: rows are weighted by ``min(total_votes, 10) / 10`` (a 3-vote row counts 0.3);
 - ``two_stage``: a first model on every row, then a second one on the rows with >= 10 votes
-  that starts from the first one's scores (a fine-tuning pass on the reliable population).
+  that starts from the first one's scores (a fine-tuning pass on the reliable population);
+- ``pseudo``: the targets of the rows with < 10 votes are blended with the predictions of a
+  first (``weighted``) model that never saw them (:func:`pseudo_targets`); inside each fold
+  the first-stage predictions of the training rows come from an inner patient-fold CV of the
+  training rows, so no scored label reaches them; the final model takes the first stage's
+  ordinary out-of-fold predictions.
 Early stopping never looks at the rows it is scored on: each fold stops on an inner patient
 split of its training folds; the final model is trained on every row for the mean of the
 folds' best round counts. Label groups (``models.groups``) say how repeated windows count.
@@ -22,12 +27,12 @@ import numpy as np
 from models.folds import consensus_folds
 from models.gbdt import MODEL_KINDS, softmax
 from models.groups import TrainingUnits, group_weight, training_units
-from models.labels import RELIABLE_MIN_VOTES, votes_to_probabilities
-from models.metric import kl_divergence_rows, kl_report, kl_terms
+from models.labels import CLASSES, RELIABLE_MIN_VOTES, votes_to_probabilities
+from models.metric import calibration_error, kl_divergence_rows, kl_report, kl_terms
 from models.progress import FitProgress
 from models.select import ColumnSelector, ranking_sample
 
-STRATEGIES = ("plain", "weighted", "two_stage")
+STRATEGIES = ("plain", "weighted", "two_stage", "pseudo")
 DEFAULT_STRATEGY = "weighted"
 """Chosen by CV on the demo data (see the README's training section)."""
 DEFAULT_GROUPS = "one"
@@ -38,6 +43,12 @@ than ``mean``, on about a fifth of the rows (see the README's training section).
 SECOND_STAGE_LR_FACTOR = 0.5
 INNER_FOLDS = 5
 """A fold's early-stopping rows: one of this many patient folds of its training rows."""
+PSEUDO_VOTES = 5.0
+"""``k`` of :func:`pseudo_targets`: the first-stage prediction counts as this many votes."""
+PSEUDO_FIRST_STRATEGY = "weighted"
+"""The first stage of ``pseudo`` (its columns are the ones this strategy would choose)."""
+PSEUDO_INNER_FOLDS = 3
+"""Patient folds of a fold's training rows that give their first-stage predictions."""
 PROB_FLOOR = 1e-4
 """Predictions are mixed with this much of the uniform distribution, so a class absent from
 a training fold (predicted ~0) cannot cost ~34 nats on a row that has votes for it."""
@@ -49,6 +60,42 @@ def vote_weight(total_votes: np.ndarray, strategy: str) -> np.ndarray:
     if strategy == "weighted":
         return np.minimum(total_votes, RELIABLE_MIN_VOTES) / RELIABLE_MIN_VOTES
     return np.ones_like(total_votes)
+
+
+def pseudo_targets(
+    votes: np.ndarray, first_pred: np.ndarray, *, prior_votes: float = PSEUDO_VOTES
+) -> np.ndarray:
+    """Training targets of ``pseudo``: low-vote rows pulled towards a first model's prediction.
+
+    A row with ``n < RELIABLE_MIN_VOTES`` votes gets ``(votes + k * pred) / (n + k)``, i.e.
+    ``(n * votes / n + k * pred) / (n + k)`` with ``k = prior_votes``: its own vote fractions
+    weighted by its votes, the prediction by ``k``. Rows with >= 10 votes keep ``votes / n``.
+
+    Parameters
+    ----------
+    votes : array, shape (n_rows, n_classes)
+        Vote counts (every row with a positive sum).
+    first_pred : array, shape (n_rows, n_classes)
+        Probabilities of a model that was not trained on these rows.
+
+    Returns
+    -------
+    array, shape (n_rows, n_classes), float64
+        Rows summing to 1.
+
+    Examples
+    --------
+    >>> pseudo_targets(np.array([[2, 0], [10, 0]]), np.array([[0.0, 1.0], [0.0, 1.0]]),
+    ...                prior_votes=2.0).tolist()
+    [[0.5, 0.5], [1.0, 0.0]]
+    """
+    probs = votes_to_probabilities(votes)
+    first_pred = np.asarray(first_pred, dtype=np.float64)
+    if first_pred.shape != probs.shape:
+        raise ValueError(f"first_pred has shape {first_pred.shape}, votes {probs.shape}")
+    total = np.asarray(votes, dtype=np.float64).sum(axis=1, keepdims=True)
+    blended = (total * probs + prior_votes * first_pred) / (total + prior_votes)
+    return np.where(total < RELIABLE_MIN_VOTES, blended, probs)
 
 
 @dataclass
@@ -157,22 +204,30 @@ def fit_model(
     eval_set: tuple | None = None,
     row_weight: np.ndarray | None = None,
     on_round: Callable[[int], None] | None = None,
+    first_pred: np.ndarray | None = None,
 ) -> FittedModel:
     """Fit one model with a strategy.
 
     ``eval_set`` = ``(X_stop, votes_stop[, weight_stop])`` enables early stopping on those
-    rows; without it, ``n_rounds`` (one count per stage) is used as given. ``row_weight``
-    (shape ``(n_rows,)``, e.g. label-group weights) multiplies the strategy's weights.
+    rows (always on their own votes); without it, ``n_rounds`` (one count per stage) is used
+    as given. ``row_weight`` (shape ``(n_rows,)``, e.g. label-group weights) multiplies the
+    strategy's weights. ``first_pred`` (shape ``(n_rows, 6)``, ``pseudo`` only) holds the
+    first-stage predictions of the training rows, from models that never saw them.
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; known: {', '.join(STRATEGIES)}")
+    if strategy == "pseudo" and first_pred is None:
+        raise ValueError("strategy 'pseudo' needs first_pred: the first stage's predictions")
     rounds = [n_rounds] * 2 if isinstance(n_rounds, int) else list(n_rounds)
     weight = vote_weight(votes.sum(axis=1), strategy)
     if row_weight is not None:
         weight = weight * row_weight
+    targets = (
+        pseudo_targets(votes, first_pred) if strategy == "pseudo" else votes_to_probabilities(votes)
+    )
     first = MODEL_KINDS[kind].fit(
         X,
-        votes_to_probabilities(votes),
+        targets,
         weight=weight,
         params=params,
         n_rounds=rounds[0],
@@ -206,6 +261,8 @@ class CVResult:
     fold_scores: list[dict]
     seconds: float
     report: dict = field(default_factory=dict)
+    first_oof: np.ndarray | None = None
+    """``pseudo``: the first stage's out-of-fold predictions (the final model's first stage)."""
 
     def final_rounds(self) -> list[int]:
         """Round counts for the model trained on every row: per stage, the mean over the
@@ -241,6 +298,60 @@ def cv_report(votes: np.ndarray, pred: np.ndarray, eeg_id: np.ndarray | None = N
         report["kl_test_like"] = float(per_row.mean()) if mask.any() else float("nan")
         report["n_test_like"] = int(mask.sum())
     return report
+
+
+def _calibration_side(target, pred, folds, n_bins: int) -> dict:
+    """KL and per-class ECE of predictions on some rows, pooled and per fold."""
+    ece = calibration_error(target, pred, n_bins=n_bins)
+    per_fold = [folds == f for f in np.unique(folds)]
+    return {
+        "kl": float(kl_divergence_rows(target, pred).mean()),
+        "ece": {c: float(v) for c, v in zip(CLASSES, ece, strict=True)},
+        "ece_mean": float(ece.mean()),
+        "per_fold_kl": [float(kl_divergence_rows(target[m], pred[m]).mean()) for m in per_fold],
+        "per_fold_ece_mean": [
+            float(calibration_error(target[m], pred[m], n_bins=n_bins).mean()) for m in per_fold
+        ],
+    }
+
+
+def _paired(before: list[float], after: list[float]) -> dict:
+    """Mean and s.d. (over folds) of the per-fold change ``after - before``."""
+    diff = np.asarray(after) - np.asarray(before)
+    sd = float(diff.std(ddof=1)) if len(diff) > 1 else float("nan")
+    return {"mean": float(diff.mean()), "sd": sd, "per_fold": [float(d) for d in diff]}
+
+
+def calibration_report(
+    votes: np.ndarray,
+    eeg_id: np.ndarray,
+    folds: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray,
+    *,
+    n_bins: int = 10,
+) -> dict:
+    """A calibration's effect on the test-like rows (:func:`hidden_test_like_rows`).
+
+    ``before`` and ``after`` are out-of-fold predictions (n_rows, 6) without and with the
+    calibration. Returns the KL and the per-class expected calibration error
+    (:func:`models.metric.calibration_error`, ``n_bins`` bins) of each, pooled and per fold,
+    and the paired per-fold change of the KL and of the mean ECE (mean, s.d., per fold).
+    """
+    mask = hidden_test_like_rows(votes, eeg_id)
+    target = votes_to_probabilities(votes[mask])
+    sides = {
+        name: _calibration_side(target, pred[mask], np.asarray(folds)[mask], n_bins)
+        for name, pred in (("before", before), ("after", after))
+    }
+    b, a = sides["before"], sides["after"]
+    return {
+        "n_rows": int(mask.sum()),
+        "n_bins": n_bins,
+        **sides,
+        "kl_change": _paired(b["per_fold_kl"], a["per_fold_kl"]),
+        "ece_mean_change": _paired(b["per_fold_ece_mean"], a["per_fold_ece_mean"]),
+    }
 
 
 def inner_split(
@@ -306,6 +417,99 @@ def _fit_fold(
     return model
 
 
+def inner_first_stage(
+    kind: str,
+    units: TrainingUnits,
+    fit_units: np.ndarray,
+    columns: np.ndarray | None,
+    patient_id: np.ndarray | None,
+    *,
+    params: dict,
+    seed: int,
+    n_rounds: int,
+) -> np.ndarray:
+    """First-stage predictions of a fold's training units, none from a model that saw it.
+
+    The units ``fit_units`` are split into ``PSEUDO_INNER_FOLDS`` patient folds; each inner
+    fold is predicted by a ``PSEUDO_FIRST_STRATEGY`` model trained, for ``n_rounds`` rounds
+    on ``columns``, on the other inner folds. Only the units given are read, so the labels of
+    rows outside them (the scored fold) cannot reach the predictions.
+
+    Returns
+    -------
+    array, shape (len(fit_units), n_classes)
+        Probabilities (uniform where fewer than 2 patients leave nothing to hold out).
+    """
+    votes = units.votes[fit_units]
+    row = units.row[fit_units]
+    pid = row if patient_id is None else np.asarray(patient_id)[row]
+    n_patients = len(np.unique(pid))
+    out = np.full(votes.shape, 1.0 / votes.shape[1])
+    if n_patients < 2:
+        return out
+    inner = consensus_folds(pid, votes, n_folds=min(PSEUDO_INNER_FOLDS, n_patients), seed=seed)
+    Xf = _take(units.X, fit_units, columns)
+    weight = None if units.weight is None else units.weight[fit_units]
+    for j in np.unique(inner):
+        held = inner == j
+        model = fit_model(
+            kind,
+            Xf[~held],
+            votes[~held],
+            strategy=PSEUDO_FIRST_STRATEGY,
+            params=params,
+            seed=seed + int(j),
+            n_rounds=max(1, n_rounds),
+            row_weight=None if weight is None else weight[~held],
+        )
+        out[held] = model.predict(Xf[held])
+    return out
+
+
+def _fit_pseudo_fold(
+    kind, X, votes, units: TrainingUnits, fit_idx, stop_idx, rows: RowInfo, select, **fit_args
+) -> tuple[FittedModel, FittedModel]:
+    """One fold's ``pseudo`` model and its first stage (a ``weighted`` fold model).
+
+    The first stage sets the round count of the inner first-stage models
+    (:func:`inner_first_stage`), whose predictions blend the targets of the low-vote training
+    rows; the pseudo model then trains on those targets and stops on the stop rows' votes.
+    """
+    on_round = fit_args.pop("on_round", None)
+    first_args = {**fit_args, "strategy": PSEUDO_FIRST_STRATEGY}
+    first = _fit_fold(kind, X, votes, units, fit_idx, stop_idx, rows, select, **first_args)
+    fit_units = units.among(fit_idx)
+    first_pred = inner_first_stage(
+        kind,
+        units,
+        fit_units,
+        first.columns,
+        rows.patient_id,
+        params=fit_args["params"],
+        seed=fit_args["seed"],
+        n_rounds=first.rounds[0],
+    )
+    model = _fit_fold(
+        kind,
+        X,
+        votes,
+        units,
+        fit_idx,
+        stop_idx,
+        rows,
+        select,
+        first_pred=first_pred,
+        on_round=on_round,
+        **fit_args,
+    )
+    return model, first
+
+
+def _selection_strategy(strategy: str) -> str:
+    """The strategy whose column choice a strategy uses (``pseudo``: its first stage's)."""
+    return PSEUDO_FIRST_STRATEGY if strategy == "pseudo" else strategy
+
+
 def _selection(selector: ColumnSelector | None, key, strategy: str):
     """``select(units, indices) -> columns`` for one model's training units (None: all),
     ranked on a sample of them (``models.select``)."""
@@ -356,11 +560,14 @@ def cross_validate(
     fold_ids = np.unique(folds)
     progress = FitProgress(kind, len(fold_ids), n_rounds)
     units = training_units(X, votes, rows.groups, group_mode, rows.offset_sec)
+    first_oof = np.zeros_like(oof) if strategy == "pseudo" else None
+    chooser = _selection_strategy(strategy)
     for fold in fold_ids:
         val = folds == fold
         fit_idx, stop_idx = inner_split(np.flatnonzero(~val), rows.patient_id, votes, seed)
         progress.start_fold()
-        model = _fit_fold(
+        fit = _fit_pseudo_fold if strategy == "pseudo" else _fit_fold
+        model = fit(
             kind,
             X,
             votes,
@@ -368,13 +575,16 @@ def cross_validate(
             fit_idx,
             stop_idx,
             rows,
-            _selection(selector, (strategy, group_mode, int(fold)), strategy),
+            _selection(selector, (chooser, group_mode, int(fold)), chooser),
             strategy=strategy,
             params=params,
             seed=seed + int(fold),
             n_rounds=n_rounds,
             on_round=progress.on_round,
         )
+        if strategy == "pseudo":
+            model, first = model
+            first_oof[val] = first.predict(X[val])
         progress.end_fold(sum(model.rounds))
         oof[val] = model.predict(X[val])
         scores = cv_report(votes[val], oof[val], None if eeg_id is None else eeg_id[val])
@@ -387,6 +597,7 @@ def cross_validate(
         rounds = [r[:1] for r in rounds]
     result = CVResult(kind, strategy, oof, rounds, fold_scores, time.perf_counter() - start)
     result.report = cv_report(votes, oof, eeg_id)
+    result.first_oof = first_oof
     return result
 
 
@@ -398,20 +609,23 @@ def fit_final(
     rows: RowInfo | None,
     group_mode: str,
     selector: ColumnSelector | None = None,
+    first_pred: np.ndarray | None = None,
     **fit_args,
 ) -> FittedModel:
     """The model on every row (label groups applied, columns pruned by ``selector`` on every
-    row), for a fixed round count."""
+    row), for a fixed round count. ``first_pred`` (shape ``(n_rows, 6)``, ``pseudo`` only):
+    the first stage's out-of-fold predictions (``CVResult.first_oof``)."""
     rows = rows or RowInfo()
     units = training_units(X, votes, rows.groups, group_mode, rows.offset_sec)
     every = np.arange(len(units.row))
-    strategy = fit_args.get("strategy", DEFAULT_STRATEGY)
-    columns = _selection(selector, (strategy, group_mode, "final"), strategy)(units, every)
+    chooser = _selection_strategy(fit_args.get("strategy", DEFAULT_STRATEGY))
+    columns = _selection(selector, (chooser, group_mode, "final"), chooser)(units, every)
     model = fit_model(
         kind,
         units.X if columns is None else units.X[:, columns],
         units.votes,
         row_weight=units.weight,
+        first_pred=None if first_pred is None else np.asarray(first_pred)[units.row],
         **fit_args,
     )
     model.columns = columns

@@ -116,3 +116,50 @@ def kl_report(
         report["kl_one_per_eeg"] = float(per_row[first].mean())
         report["n_one_per_eeg"] = int(first.sum())
     return report
+
+
+def calibration_error(y_true: np.ndarray, y_pred: np.ndarray, *, n_bins: int = 10) -> np.ndarray:
+    """Expected calibration error of each class (soft targets).
+
+    For class ``c`` the rows are binned by their predicted probability ``p_c`` into
+    ``n_bins`` equal-width bins of [0, 1]; ``ECE_c = sum_b (n_b / n) |mean_b p_c - mean_b y_c|``,
+    where ``y_c`` is the row's vote fraction. 0 for a calibrated model; a model that predicts
+    0.5 where the experts give 0.3 scores 0.2.
+
+    Parameters
+    ----------
+    y_true : array, shape (n_rows, n_classes)
+        Target probabilities (vote fractions).
+    y_pred : array, shape (n_rows, n_classes)
+        Predicted probabilities.
+    n_bins : int
+        At least 1.
+
+    Returns
+    -------
+    array, shape (n_classes,), float64
+        In probability units (0..1); NaN for every class when there are no rows.
+
+    Examples
+    --------
+    >>> calibration_error(np.array([[0.3, 0.7], [0.3, 0.7]]), np.full((2, 2), 0.5)).round(6)
+    array([0.2, 0.2])
+    """
+    y_true = np.asarray(y_true, dtype=np.float64)
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    if y_true.shape != y_pred.shape or y_true.ndim != 2:
+        raise ValueError(
+            f"y_true and y_pred must be 2-D of the same shape, got {y_true.shape} and "
+            f"{y_pred.shape}"
+        )
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be at least 1, got {n_bins}")
+    n_rows, n_classes = y_true.shape
+    if n_rows == 0:
+        return np.full(n_classes, np.nan)
+    bins = np.clip((y_pred * n_bins).astype(np.int64), 0, n_bins - 1)
+    out = np.zeros(n_classes)
+    for c in range(n_classes):
+        gap = np.bincount(bins[:, c], weights=y_pred[:, c] - y_true[:, c], minlength=n_bins)
+        out[c] = np.abs(gap).sum() / n_rows  # sum_b (n_b / n) |mean gap_b| = sum_b |sum gap_b| / n
+    return out

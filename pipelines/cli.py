@@ -14,7 +14,8 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 
-from models.cv import DEFAULT_GROUPS
+from models.blend import CALIBRATIONS, DEFAULT_CALIBRATION
+from models.cv import DEFAULT_GROUPS, STRATEGIES
 from models.groups import GROUP_MODES
 from models.select import DEFAULT_MAX_FEATURES
 from pipelines import commands
@@ -125,7 +126,7 @@ def _train(sub: Subparsers) -> None:
     p.add_argument(
         "--strategy",
         default=None,
-        choices=["plain", "weighted", "two_stage"],
+        choices=list(STRATEGIES),
         help="how low-vote rows count (default: the one chosen by CV)",
     )
     p.add_argument(
@@ -137,6 +138,13 @@ def _train(sub: Subparsers) -> None:
         "--defaults",
         action="store_true",
         help="use default parameters even if a tuning study exists",
+    )
+    p.add_argument(
+        "--calibration",
+        default=DEFAULT_CALIBRATION,
+        choices=list(CALIBRATIONS),
+        help="what the blend refits on the test-like rows, out of fold (default "
+        f"{DEFAULT_CALIBRATION}: measured for the report, not applied)",
     )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=commands._cmd_train)

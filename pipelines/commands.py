@@ -184,6 +184,20 @@ def _print_train_json(summary) -> None:
         strategy_table=None
         if summary.strategy_table is None
         else summary.strategy_table.to_dict(orient="records"),
+        calibration=summary.calibration,
+    )
+
+
+def calibration_line(report: dict) -> str:
+    """One line on the blend's calibration on the test-like rows (before -> after)."""
+    kl, ece = report["kl_change"], report["ece_mean_change"]
+    state = "applied" if report["applied"] else "measured, not applied"
+    return (
+        f"calibration ({report['mode']}, fitted out of fold on {report['n_rows']} test-like "
+        f"rows; {state}): KL {report['before']['kl']:.4f} -> {report['after']['kl']:.4f} "
+        f"(per fold {kl['mean']:+.4f} +- {kl['sd']:.4f}), mean per-class ECE "
+        f"{report['before']['ece_mean']:.4f} -> {report['after']['ece_mean']:.4f} "
+        f"(per fold {ece['mean']:+.4f} +- {ece['sd']:.4f})"
     )
 
 
@@ -207,6 +221,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         table=Path(args.table) if args.table else None,
         groups=args.groups,
         max_features=args.max_features,
+        calibration=args.calibration,
     )
     if args.json:
         _print_train_json(summary)
@@ -235,6 +250,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         ["model", "kl_test_like", "kl_all", "kl_reliable", "kl_one_per_eeg", "note"],
         {k: "{:.4f}" for k in ("kl_test_like", "kl_all", "kl_reliable", "kl_one_per_eeg")},
     )
+    if summary.calibration is not None:
+        print(calibration_line(summary.calibration))
     print(f"  bundle: {summary.bundle}")
     return 0
 

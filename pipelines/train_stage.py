@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from features.naming import parse_column
-from models.blend import Blend, blend_out_of_fold
+from models.blend import CALIBRATIONS, DEFAULT_CALIBRATION, Blend, blend_out_of_fold
 from models.bundle import save_bundle
 from models.cv import (
     DEFAULT_GROUPS,
@@ -30,9 +30,11 @@ from models.cv import (
     STRATEGIES,
     CVResult,
     RowInfo,
+    calibration_report,
     cross_validate,
     cv_report,
     fit_final,
+    hidden_test_like_rows,
     per_class_kl,
     scores_by_votes,
 )
@@ -51,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODELS = ("lightgbm", "catboost")
 DEFAULT_PARAMS = {"lightgbm": LIGHTGBM_DEFAULTS, "catboost": CATBOOST_DEFAULTS}
+MEASURED_CALIBRATION = "both"
+"""The calibration the report measures when none is applied (``--calibration none``)."""
 
 
 def is_starter_column(name: str) -> bool:
@@ -105,6 +109,9 @@ class TrainSummary:
     n_patients: int
     folds: pd.DataFrame
     params_source: dict = field(default_factory=dict)
+    calibration: dict | None = None
+    """:func:`models.cv.calibration_report` of the blend's calibration, with ``mode`` and
+    ``applied`` (None without EEG ids)."""
 
 
 def _score_row(name: str, votes, pred, eeg_id, note: str = "") -> dict:
@@ -126,6 +133,7 @@ class _Run:
     rows: RowInfo
     group_mode: str = DEFAULT_GROUPS
     selector: ColumnSelector | None = None
+    calibration: str = DEFAULT_CALIBRATION
 
     def cv(self, kind: str, strategy: str, X=None, params=None, on_fold=None) -> CVResult:
         """Cross-validate on the full table (columns pruned by the run's selector) or on the
@@ -193,9 +201,46 @@ def _cross_validate_models(run: _Run, models, strategy: str) -> dict[str, CVResu
     return results
 
 
-def _blend(run: _Run, oof: dict[str, np.ndarray]) -> tuple[np.ndarray, Blend]:
-    """Nested: each fold blended with weights fitted on the other folds' >= 10-vote rows."""
-    return blend_out_of_fold(oof, run.data.votes, run.folds, run.reliable)
+@dataclass
+class _Blended:
+    """The blend of a run: out-of-fold predictions, the bundle's blend, the calibration."""
+
+    oof: np.ndarray
+    blend: Blend
+    calibration: dict | None = None
+    other: tuple[str, np.ndarray] | None = None
+    """The blend's predictions the other way, for ``oof.parquet``: ``calibrated`` when the
+    calibration is only measured, ``uncalibrated`` when it is applied (names without
+    ``blend_``, so the ``blend_*`` columns stay the blend's six probabilities)."""
+
+
+def _blend(run: _Run, oof: dict[str, np.ndarray]) -> _Blended:
+    """Nested: each fold blended with weights fitted on the other folds' >= 10-vote rows.
+
+    The calibration (``models.blend.calibrate_blend``) is fitted, nested the same way, on the
+    other folds' test-like rows (``models.cv.hidden_test_like_rows``). With
+    ``run.calibration`` ``none`` it is measured (``MEASURED_CALIBRATION``) for the report
+    only; otherwise the blend, its CV row and the bundle are the calibrated ones.
+    """
+    data = run.data
+    plain_oof, plain = blend_out_of_fold(oof, data.votes, run.folds, run.reliable)
+    if data.eeg_id is None:
+        return _Blended(plain_oof, plain)
+    applied = run.calibration != "none"
+    mode = run.calibration if applied else MEASURED_CALIBRATION
+    cal_oof, cal = blend_out_of_fold(
+        oof,
+        data.votes,
+        run.folds,
+        run.reliable,
+        calibration=mode,
+        calibration_rows=hidden_test_like_rows(data.votes, data.eeg_id),
+    )
+    report = calibration_report(data.votes, data.eeg_id, run.folds, plain_oof, cal_oof)
+    report = {"mode": mode, "applied": applied, **report}
+    if applied:
+        return _Blended(cal_oof, cal, report, ("uncalibrated", plain_oof))
+    return _Blended(plain_oof, plain, report, ("calibrated", cal_oof))
 
 
 def _baseline_rows(run: _Run) -> list[dict]:
@@ -247,6 +292,11 @@ def _model_rows(run: _Run, models, oof: dict, blend: Blend, truth) -> list[dict]
     ]
     weights = ", ".join(f"{k} {w:.2f}" for k, w in zip(blend.names, blend.weights, strict=True))
     note = f"{weights}; T {blend.temperature:.2f} (fitted out of fold)"
+    if run.calibration != "none":
+        note += f"; calibrated ({run.calibration}) on the test-like rows, out of fold"
+    if blend.bias is not None:
+        shift = ", ".join(f"{c} {b:+.2f}" for c, b in zip(CLASSES, blend.bias, strict=True))
+        note += f", bias {shift}"
     rows.append(_score_row("blend", data.votes, oof["blend"], data.eeg_id, note))
     if truth is not None:
         rows.append(
@@ -277,14 +327,16 @@ def _final_fits(run: _Run, results: dict[str, CVResult], strategy: str) -> dict:
             params=run.params[kind],
             seed=run.seed,
             n_rounds=rounds,
+            first_pred=result.first_oof,
         )
     return final
 
 
-def _details(run: _Run, results: dict[str, CVResult], oof: dict) -> dict:
+def _details(run: _Run, results: dict[str, CVResult], oof: dict, calibration=None) -> dict:
     """The content of ``cv.json``."""
     votes, reliable = run.data.votes, run.reliable
     return {
+        "calibration": calibration,
         "per_fold": {k: r.fold_scores for k, r in results.items()},
         "per_class": {
             k: dict(zip(CLASSES, per_class_kl(votes, p), strict=True)) for k, p in oof.items()
@@ -372,21 +424,33 @@ def _score_table(ctx: _Run, models, results: dict[str, CVResult], strategy: str,
     """Out-of-fold predictions of every model, baseline and the blend; the blend; the CV table.
     ``data_dir`` (None for a ``--table``) may hold the true probabilities (generated data)."""
     oof = {kind: r.oof for kind, r in results.items()}
-    oof["blend"], blend = _blend(ctx, oof)
+    blended = _blend(ctx, oof)
+    oof["blend"] = blended.oof
     table_rows = _baseline_rows(ctx)
     starter = _starter(ctx, strategy)
     if starter is not None:
         table_rows.append(starter[0])
         oof["starter"] = starter[1]
     truth = None if data_dir is None else oracle_probabilities(data_dir, ctx.data.table)
-    table_rows += _model_rows(ctx, models, oof, blend, truth)
+    table_rows += _model_rows(ctx, models, oof, blended.blend, truth)
     if truth is not None:
         oof["oracle"] = truth
-    return oof, blend, pd.DataFrame(table_rows)
+    if blended.other is not None:
+        oof[blended.other[0]] = blended.other[1]
+    return oof, blended, pd.DataFrame(table_rows)
 
 
 def _make_run(
-    data: TrainingData, params: dict, *, n_folds, seed, max_rounds, progress, groups, max_features
+    data: TrainingData,
+    params: dict,
+    *,
+    n_folds,
+    seed,
+    max_rounds,
+    progress,
+    groups,
+    max_features,
+    calibration=DEFAULT_CALIBRATION,
 ) -> _Run:
     """What the steps of one training run share: folds, parameters, label groups, pruning."""
     return _Run(
@@ -400,6 +464,7 @@ def _make_run(
         rows=data.rows(),
         group_mode=groups,
         selector=ColumnSelector(max_features or None, seed),
+        calibration=calibration,
     )
 
 
@@ -429,14 +494,18 @@ def train(
     table: Path | None = None,
     groups: str = DEFAULT_GROUPS,
     max_features: int | None = DEFAULT_MAX_FEATURES,
+    calibration: str = DEFAULT_CALIBRATION,
 ) -> TrainSummary:
     """Cross-validate, blend, compare with baselines, fit on every row, write the bundle.
 
     ``table`` trains on that feature table instead of the features of ``data_dir``;
     ``groups`` says how repeated windows of one label count (``models.groups``);
     ``max_features`` prunes each model to that many columns (``models.select``; 0 or None
-    keeps every column).
+    keeps every column); ``calibration`` (``models.blend.CALIBRATIONS``) is what the blend
+    refits on the test-like rows (``none``: measured for the report, not applied).
     """
+    if calibration not in CALIBRATIONS:
+        raise ValueError(f"unknown calibration {calibration!r}; known: {', '.join(CALIBRATIONS)}")
     start = time.perf_counter()
     data = _load(table, data_dir, work_dir, families=families, n_jobs=n_jobs, progress=progress)
     key = study_key(data.key, n_folds, seed, strategy or DEFAULT_STRATEGY, groups, max_features)
@@ -450,12 +519,13 @@ def train(
         progress=progress,
         groups=groups,
         max_features=max_features,
+        calibration=calibration,
     )
     _describe(ctx, n_folds)
     strategy_table = _compare_strategies(ctx, models) if compare_strategies else None
     chosen = _choose_strategy(strategy_table, strategy)
     results = _cross_validate_models(ctx, models, chosen)
-    oof, blend, cv_table = _score_table(
+    oof, blended, cv_table = _score_table(
         ctx, models, results, chosen, data_dir if table is None else None
     )
     final = _final_fits(ctx, results, chosen)
@@ -471,18 +541,34 @@ def train(
         strategy=chosen,
         groups=groups,
         max_features=max_features or None,
+        calibration=_calibration_meta(blended.calibration),
         params_source=params_source,
         cv_table=cv_table.to_dict(orient="records"),
         strategy_table=None if strategy_table is None else strategy_table.to_dict("records"),
     )
-    details = _details(ctx, results, oof)
+    details = _details(ctx, results, oof, blended.calibration)
     bundle_path = _write_bundle(
-        work_dir, run, ctx, final=final, blend=blend, meta=meta, details=details, oof=oof
+        work_dir, run, ctx, final=final, blend=blended.blend, meta=meta, details=details, oof=oof
     )
-    return _summary(ctx, run, bundle_path, cv_table, chosen, strategy_table, params_source, start)
+    return _summary(
+        ctx, run, bundle_path, cv_table, chosen, strategy_table, params_source, start, blended
+    )
 
 
-def _summary(ctx: _Run, run, bundle_path, cv_table, chosen, strategy_table, source, start):
+def _calibration_meta(report: dict | None) -> dict | None:
+    """The calibration's headline for ``bundle.json`` (the full report is in ``cv.json``)."""
+    if report is None:
+        return None
+    return {
+        "mode": report["mode"],
+        "applied": report["applied"],
+        "kl_test_like": {"before": report["before"]["kl"], "after": report["after"]["kl"]},
+        "ece_mean": {"before": report["before"]["ece_mean"], "after": report["after"]["ece_mean"]},
+        "kl_change_per_fold": report["kl_change"],
+    }
+
+
+def _summary(ctx: _Run, run, bundle_path, cv_table, chosen, strategy_table, source, start, blended):
     data = ctx.data
     return TrainSummary(
         run=run,
@@ -496,6 +582,7 @@ def _summary(ctx: _Run, run, bundle_path, cv_table, chosen, strategy_table, sour
         n_patients=len(np.unique(data.patient_id)),
         folds=fold_table(ctx.folds, data.patient_id, data.votes.argmax(axis=1)),
         params_source=source,
+        calibration=blended.calibration,
     )
 
 

@@ -32,6 +32,32 @@ def test_train_prints_its_summary_and_cv_table_as_json(tmp_path, capsys):
     assert models[:2] == ["uniform", "class prior"] and "blend" in models
     assert all(0 <= row["kl_test_like"] < 10 for row in summary["cv_table"])
     assert (tmp_path / "w" / "models" / summary["run"] / "bundle.json").is_file()
+    # The calibration is measured on the test-like rows but, by default, not applied.
+    calibration = summary["calibration"]
+    assert calibration["mode"] == "both" and calibration["applied"] is False
+    assert calibration["n_rows"] == 40 and len(calibration["kl_change"]["per_fold"]) == 3
+    bundle = json.loads((tmp_path / "w" / "models" / summary["run"] / "bundle.json").read_text())
+    assert bundle["blend"]["bias"] is None and bundle["calibration"]["applied"] is False
+    import pandas as pd
+
+    oof = pd.read_parquet(tmp_path / "w" / "models" / summary["run"] / "oof.parquet")
+    assert "calibrated_grda" in oof and oof.filter(like="blend_").shape[1] == 6
+
+
+def test_train_with_pseudo_labels_and_an_applied_calibration(tmp_path, capsys):
+    from models.bundle import load_bundle
+    from tests.test_training import _tiny_table
+
+    table = tmp_path / "table.parquet"
+    _tiny_table(table)
+    args = ["train", "--table", str(table), "--work-dir", str(tmp_path / "w"), "-q"]
+    args += ["--models", "lightgbm", "--folds", "3", "--max-rounds", "20"]
+    assert main([*args, "--strategy", "pseudo", "--calibration", "bias"]) == 0
+    text = capsys.readouterr().out
+    assert "strategy pseudo" in text and "calibration (bias, fitted out of fold on 40" in text
+    assert "applied)" in text and "calibrated (bias) on the test-like rows" in text
+    bundle = load_bundle(next((tmp_path / "w" / "models").glob("2*")))
+    assert len(bundle.blend.bias) == 6 and bundle.meta["strategy"] == "pseudo"
 
 
 def test_demo_data_says_its_patient_count_spans_train_and_test(tmp_path, capsys):

@@ -77,9 +77,41 @@ def scores_section(bundle: Bundle, oof: pd.DataFrame, cv: dict) -> Html:
             Html("<h3>Low-vote strategies</h3>"),
             table_html(pd.DataFrame(bundle.meta["strategy_table"])),
         ]
+    if cv.get("calibration"):
+        parts.append(calibration_block(cv["calibration"]))
     parts.append(Html("<h3>KL by class, by votes per row and by fold</h3>"))
     parts.append(_scores_figure(cv))
     return join(parts)
+
+
+def calibration_table(report: dict) -> pd.DataFrame:
+    """Before/after rows of a calibration report (``models.cv.calibration_report``): the
+    test-like KL and the per-class expected calibration error."""
+    rows = []
+    for side in ("before", "after"):
+        values = report[side]
+        rows.append({"blend": side, "KL, test-like": values["kl"], **values["ece"],
+                     "mean ECE": values["ece_mean"]})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def calibration_block(report: dict) -> Html:
+    """The blend's calibration on the test-like rows, before and after, and its fold spread."""
+    change = report["kl_change"]
+    note = render(
+        "<p class='note'>Calibration <b>{mode}</b> ({state}), fitted out of fold on the other "
+        "folds' {n} test-like rows (one row per EEG with >= 10 votes). Expected calibration "
+        "error per class: {bins} equal-width bins of the predicted probability, the mean gap "
+        "between prediction and vote fraction. Change of the test-like KL per fold: "
+        "{mean:+.4f} +- {sd:.4f}.</p>",
+        mode=report["mode"],
+        state="applied" if report["applied"] else "measured only, not applied",
+        n=report["n_rows"],
+        bins=report["n_bins"],
+        mean=change["mean"],
+        sd=change["sd"],
+    )
+    return join([Html("<h3>Calibration</h3>"), note, table_html(calibration_table(report))])
 
 
 def _scores_figure(cv: dict) -> Html:

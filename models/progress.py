@@ -47,11 +47,11 @@ class FitProgress:
         now = time.perf_counter()
         if self._first_round is None:
             self._first_round = (now, rounds_done)
-        if now - self._last < self.every_sec:
-            return
-        self._last = now
         first_at, first_done = self._first_round
-        boosting = (now - first_at, rounds_done - first_done) if rounds_done > first_done else None
+        if now - self._last < self.every_sec or rounds_done <= first_done:
+            return  # no line before a round has been timed: setup is not a round's cost
+        self._last = now
+        boosting = (now - first_at, rounds_done - first_done)
         logger.info(self.line(rounds_done, now - self._fold_start, boosting))
 
     def line(self, rounds_done: int, elapsed: float, boosting=None) -> str:

@@ -235,11 +235,12 @@ def _cmd_train(args: argparse.Namespace) -> int:
         detail = f" (study {source['study']}, trial {source['trial']})" if "study" in source else ""
         print(f"  {kind} parameters: {source['source']}{detail}")
     if summary.strategy_table is not None:
-        print("strategies (out-of-fold KL):")
+        print("strategies (out-of-fold KL; chosen by the mean kl_test_like of the models):")
+        columns = ("kl_test_like", "kl_all", "kl_reliable", "kl_one_per_eeg")
         _print_table(
             summary.strategy_table,
-            ["model", "strategy", "kl_all", "kl_reliable", "kl_one_per_eeg"],
-            {k: "{:.4f}" for k in ("kl_all", "kl_reliable", "kl_one_per_eeg")},
+            ["model", "strategy", *columns],
+            {k: "{:.4f}" for k in columns},
         )
     print(
         "cross-validation (out-of-fold KL, patient folds; headline kl_test_like: one row per "

@@ -10,12 +10,10 @@ Output under the work dir::
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +21,6 @@ import pandas as pd
 
 from features.naming import parse_column
 from models.blend import CALIBRATIONS, DEFAULT_CALIBRATION, Blend, blend_out_of_fold
-from models.bundle import save_bundle
 from models.cv import (
     DEFAULT_GROUPS,
     DEFAULT_STRATEGY,
@@ -35,17 +32,14 @@ from models.cv import (
     cv_report,
     fit_final,
     hidden_test_like_rows,
-    per_class_kl,
-    scores_by_votes,
 )
 from models.folds import fold_table
 from models.gbdt import CATBOOST_DEFAULTS, LIGHTGBM_DEFAULTS
-from models.labels import CLASSES, RELIABLE_MIN_VOTES, VOTE_COLUMNS
+from models.labels import CLASSES, RELIABLE_MIN_VOTES
 from models.select import DEFAULT_MAX_FEATURES, ColumnSelector
 from pipelines.config import WorkLayout
-from pipelines.features_stage import feature_config
 from pipelines.files import unique_run_dir
-from pipelines.provenance import dataset_provenance, table_provenance, update_latest
+from pipelines.train_outputs import bundle_meta, calibration_meta, cv_details, write_bundle
 from pipelines.training_data import TrainingData, load_table, load_training_data
 from pipelines.tune_stage import best_params, study_key
 
@@ -182,7 +176,10 @@ def _compare_strategies(run: _Run, models) -> pd.DataFrame:
 def _choose_strategy(strategy_table: pd.DataFrame | None, strategy: str | None) -> str:
     if strategy_table is None:
         return strategy or DEFAULT_STRATEGY
-    target = "kl_reliable" if strategy_table["kl_reliable"].notna().any() else "kl_all"
+    # the headline (one row per EEG with >= 10 votes), else the next most test-like column
+    target = next(
+        (c for c in ("kl_test_like", "kl_reliable") if strategy_table[c].notna().any()), "kl_all"
+    )
     best = strategy_table.groupby("strategy")[target].mean().idxmin()
     return strategy or str(best)
 
@@ -332,80 +329,6 @@ def _final_fits(run: _Run, results: dict[str, CVResult], strategy: str) -> dict:
     return final
 
 
-def _details(run: _Run, results: dict[str, CVResult], oof: dict, calibration=None) -> dict:
-    """The content of ``cv.json``."""
-    votes, reliable = run.data.votes, run.reliable
-    return {
-        "calibration": calibration,
-        "per_fold": {k: r.fold_scores for k, r in results.items()},
-        "per_class": {
-            k: dict(zip(CLASSES, per_class_kl(votes, p), strict=True)) for k, p in oof.items()
-        },
-        "per_vote_bucket": {k: scores_by_votes(votes, p) for k, p in oof.items()},
-        "per_class_reliable": {
-            k: dict(zip(CLASSES, per_class_kl(votes[reliable], p[reliable]), strict=True))
-            for k, p in oof.items()
-        }
-        if reliable.any()
-        else {},
-    }
-
-
-def _oof_frame(run: _Run, oof: dict) -> pd.DataFrame:
-    keys = [c for c in ("eeg_id", "eeg_sub_id", "label_id", "patient_id") if c in run.data.table]
-    frame = run.data.table[[*keys, *VOTE_COLUMNS]]
-    frame = frame.assign(fold=run.folds)
-    columns = {
-        f"{name}_{c}": pred[:, j].astype(np.float32)
-        for name, pred in oof.items()
-        for j, c in enumerate(CLASSES)
-    }
-    return pd.concat([frame.reset_index(drop=True), pd.DataFrame(columns)], axis=1)
-
-
-def _write_bundle(work_dir, name: str, run: _Run, *, final, blend, meta, details, oof) -> Path:
-    bundle_path = WorkLayout(work_dir).bundle(name)
-    oof_frame = _oof_frame(run, oof)
-    save_bundle(
-        bundle_path,
-        feature_columns=run.data.columns,
-        models=final,
-        blend=blend,
-        meta=meta,
-        extra_files={
-            "cv.json": lambda p: p.write_text(json.dumps(details, indent=2, default=float)),
-            "oof.parquet": lambda p: oof_frame.to_parquet(p, index=False),
-        },
-    )
-    if note := update_latest(work_dir, name, meta["dataset"]):
-        print(note)
-    return bundle_path
-
-
-def _provenance(run: _Run, data_dir, table) -> dict:
-    """The data set a bundle was trained on: the ``--table`` given, else ``data_dir``."""
-    if table is None:
-        return dataset_provenance(data_dir)
-    data = run.data
-    return table_provenance(table, data.eeg_id, data.patient_id, data.key)
-
-
-def _meta(run: _Run, name: str, data_dir, families, n_folds, table=None, **extra) -> dict:
-    return {
-        "run": name,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "data_dir": None if table is not None else str(Path(data_dir).resolve()),
-        "dataset": _provenance(run, data_dir, table),
-        "feature_table": str(run.data.table_path),
-        "feature_config": feature_config(families),
-        "feature_config_hash": run.data.table_path.parent.name,
-        "n_folds": n_folds,
-        "seed": run.seed,
-        "params": run.params,
-        **extra,
-    }
-
-
 def _describe(run: _Run, n_folds: int) -> None:
     data = run.data
     run.log(
@@ -531,7 +454,7 @@ def train(
     final = _final_fits(ctx, results, chosen)
     # A new folder per run, created atomically: two runs never share (and overwrite) one.
     run = run or unique_run_dir(WorkLayout(work_dir).models).name
-    meta = _meta(
+    meta = bundle_meta(
         ctx,
         run,
         data_dir,
@@ -541,31 +464,18 @@ def train(
         strategy=chosen,
         groups=groups,
         max_features=max_features or None,
-        calibration=_calibration_meta(blended.calibration),
+        calibration=calibration_meta(blended.calibration),
         params_source=params_source,
         cv_table=cv_table.to_dict(orient="records"),
         strategy_table=None if strategy_table is None else strategy_table.to_dict("records"),
     )
-    details = _details(ctx, results, oof, blended.calibration)
-    bundle_path = _write_bundle(
+    details = cv_details(ctx, results, oof, blended.calibration)
+    bundle_path = write_bundle(
         work_dir, run, ctx, final=final, blend=blended.blend, meta=meta, details=details, oof=oof
     )
     return _summary(
         ctx, run, bundle_path, cv_table, chosen, strategy_table, params_source, start, blended
     )
-
-
-def _calibration_meta(report: dict | None) -> dict | None:
-    """The calibration's headline for ``bundle.json`` (the full report is in ``cv.json``)."""
-    if report is None:
-        return None
-    return {
-        "mode": report["mode"],
-        "applied": report["applied"],
-        "kl_test_like": {"before": report["before"]["kl"], "after": report["after"]["kl"]},
-        "ece_mean": {"before": report["before"]["ece_mean"], "after": report["after"]["ece_mean"]},
-        "kl_change_per_fold": report["kl_change"],
-    }
 
 
 def _summary(ctx: _Run, run, bundle_path, cv_table, chosen, strategy_table, source, start, blended):

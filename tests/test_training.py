@@ -234,3 +234,37 @@ def test_progress_rate_leaves_out_the_setup_before_the_first_round():
     # 30 s of setup, then 10 rounds in 1 s: 990 rounds left at 0.1 s, not at 3.1 s
     assert "<= 1.6 min left" in progress.line(11, 31.0, boosting=(1.0, 10))
     assert "<= 46.5 min left" in progress.line(11, 31.0)  # without it: 31 s / 11 rounds
+
+
+def test_no_progress_line_before_a_round_is_timed(caplog, monkeypatch):
+    import models.progress as progress_module
+
+    clock = iter([0.0, 100.0, 101.0])  # start; round 1 after 100 s of setup; round 11
+    monkeypatch.setattr(progress_module.time, "perf_counter", lambda: next(clock))
+    progress = FitProgress("lightgbm", 1, 1000, every_sec=15.0)
+    with caplog.at_level("INFO", logger="models.progress"):
+        progress.on_round(1)  # 100 s in, but nothing timed yet: no "1650 min left" line
+        assert caplog.messages == []
+        progress.on_round(11)
+    # 10 rounds in 1 s: 989 rounds left at 0.1 s each
+    assert len(caplog.messages) == 1 and "<= 1.6 min left" in caplog.messages[0]
+
+
+def test_strategy_comparison_chooses_by_the_headline():
+    import pandas as pd
+
+    from pipelines.train_stage import _choose_strategy
+
+    # "plain" is better on the >= 10-vote rows, "weighted" on the test-like rows: the headline wins
+    table = pd.DataFrame(
+        {
+            "model": ["lightgbm", "lightgbm", "catboost", "catboost"],
+            "strategy": ["plain", "weighted", "plain", "weighted"],
+            "kl_test_like": [0.50, 0.45, 0.52, 0.47],
+            "kl_reliable": [0.40, 0.44, 0.41, 0.46],
+            "kl_all": [0.6, 0.6, 0.6, 0.6],
+        }
+    )
+    assert _choose_strategy(table, None) == "weighted"
+    assert _choose_strategy(table.assign(kl_test_like=float("nan")), None) == "plain"
+    assert _choose_strategy(table, "two_stage") == "two_stage"  # asked for: kept

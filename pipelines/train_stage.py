@@ -21,13 +21,13 @@ import pandas as pd
 
 from features.naming import parse_column
 from models.blend import CALIBRATIONS, DEFAULT_CALIBRATION, Blend, blend_out_of_fold
+from models.calibration import calibration_report
 from models.cv import (
     DEFAULT_GROUPS,
     DEFAULT_STRATEGY,
     STRATEGIES,
     CVResult,
     RowInfo,
-    calibration_report,
     cross_validate,
     cv_report,
     fit_final,
@@ -104,7 +104,7 @@ class TrainSummary:
     folds: pd.DataFrame
     params_source: dict = field(default_factory=dict)
     calibration: dict | None = None
-    """:func:`models.cv.calibration_report` of the blend's calibration, with ``mode`` and
+    """:func:`models.calibration.calibration_report` of the blend's calibration, with ``mode`` and
     ``applied`` (None without EEG ids)."""
 
 

@@ -10,7 +10,8 @@ import pytest
 
 from models.blend import Blend, blend_out_of_fold, calibrate_blend
 from models.bundle import BundleError, load_bundle, save_bundle, write_manifest
-from models.cv import calibration_report, fit_model
+from models.calibration import calibration_report
+from models.cv import fit_model
 from models.gbdt import softmax
 from models.metric import calibration_error
 

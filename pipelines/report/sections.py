@@ -85,7 +85,7 @@ def scores_section(bundle: Bundle, oof: pd.DataFrame, cv: dict) -> Html:
 
 
 def calibration_table(report: dict) -> pd.DataFrame:
-    """Before/after rows of a calibration report (``models.cv.calibration_report``): the
+    """Before/after rows of a calibration report (``models.calibration.calibration_report``): the
     test-like KL and the per-class expected calibration error."""
     rows = []
     for side in ("before", "after"):

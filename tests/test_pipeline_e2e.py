@@ -236,6 +236,7 @@ def test_inspect_report_has_every_section_with_embedded_images(trained):
         "typical hit",
         "id='data'",
         "id='scores'",
+        "KL, test-like (headline)",
         "id='behaviour'",
         "id='features'",
         "id='ablation'",

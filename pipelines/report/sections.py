@@ -52,6 +52,8 @@ def data_section(table: pd.DataFrame) -> Html:
 
 CV_COLUMNS = {
     "model": "model",
+    "kl_test_like": "KL, test-like (headline)",
+    "n_test_like": "test-like rows",
     "kl_all": "KL, all rows",
     "n_all": "rows",
     "kl_reliable": "KL, >= 10 votes",
@@ -66,9 +68,10 @@ def scores_section(bundle: Bundle, oof: pd.DataFrame, cv: dict) -> Html:
     parts = [
         Html("<h2 id='scores'>Scores</h2>"),
         Html(
-            "<p class='note'>Out-of-fold KL divergence on patient folds (lower is better): on "
-            "all rows, on rows with at least 10 votes (the population of the competition's "
-            "hidden test set), and on one row per EEG.</p>"
+            "<p class='note'>Out-of-fold KL divergence on patient folds (lower is better). The "
+            "headline is test-like: one row per EEG among the rows with at least 10 votes, as "
+            "the competition's hidden test set. Beside it: all rows, every row with at least "
+            "10 votes, and one row per EEG.</p>"
         ),
         table_html(table[[c for c in CV_COLUMNS if c in table]].rename(columns=CV_COLUMNS)),
     ]
